@@ -1,0 +1,119 @@
+"""The FastAPI application factory: routers, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from handwerkml import __version__
+from handwerkml.auth.deps import PrincipalCache, get_principal
+from handwerkml.auth.endpoints import api_keys_router, users_router
+from handwerkml.auth.endpoints import router as auth_router
+from handwerkml.config import Settings, get_settings
+from handwerkml.db.engine import create_engine, create_sessionmaker
+from handwerkml.health.endpoints import metrics
+from handwerkml.health.endpoints import router as health_router
+from handwerkml.kit.errors import HandwerkError
+from handwerkml.observability.metrics import HttpMetrics, MetricsMiddleware
+
+logger = logging.getLogger("handwerkml")
+
+DESCRIPTION = """
+HandwerkML remembers every past project of a craft business, prices new ones and
+finds anything in its documents.
+
+Authenticate with `POST /api/v1/auth/login` (or the **Authorize** button) and send
+`Authorization: Bearer <token>`, or send an API key as `X-API-Key`.
+List endpoints take `skip` and `limit` and return the total in `X-Total-Count`.
+"""
+
+
+class TrailingSlashMiddleware:
+    """Answer /api/v1/projects/ and /api/v1/projects alike, without a redirect.
+
+    The seed system's clients call collection paths with a trailing slash; our
+    routes are declared without one, so stripping it is always right.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            if len(path) > 1 and path.endswith("/"):
+                scope = dict(scope)
+                scope["path"] = path.rstrip("/") or "/"
+                scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="HandwerkML",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
+    app.state.metrics = HttpMetrics(CollectorRegistry())
+
+    for router in (health_router, auth_router, users_router, api_keys_router):
+        app.include_router(router)
+    from handwerkml.company.endpoints import router as settings_router
+    from handwerkml.materials.endpoints import router as materials_router
+    from handwerkml.projects.endpoints import router as projects_router
+
+    for router in (projects_router, materials_router, settings_router):
+        app.include_router(router)
+    app.add_api_route(
+        "/metrics",
+        metrics,
+        include_in_schema=False,
+        dependencies=[] if settings.metrics_public else [Depends(get_principal)],
+    )
+
+    @app.exception_handler(HandwerkError)
+    async def _domain_error(_request: Request, exc: HandwerkError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint the service did not check first (e.g. a concurrent duplicate).
+        logger.warning("integrity error: %s", exc.orig)
+        return JSONResponse({"detail": "The request conflicts with existing data"}, status_code=409)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Total-Count"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(TrailingSlashMiddleware)
+    return app

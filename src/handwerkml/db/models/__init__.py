@@ -1,0 +1,19 @@
+"""All tables, imported here so Alembic and the test fixtures see the whole metadata."""
+
+from handwerkml.db.models.company import CompanySettings
+from handwerkml.db.models.materials import Material, MaterialPrice
+from handwerkml.db.models.projects import Customer, Project, ProjectMaterial, ProjectType
+from handwerkml.db.models.tenancy import ApiKey, Tenant, User
+
+__all__ = [
+    "ApiKey",
+    "CompanySettings",
+    "Customer",
+    "Material",
+    "MaterialPrice",
+    "Project",
+    "ProjectMaterial",
+    "ProjectType",
+    "Tenant",
+    "User",
+]

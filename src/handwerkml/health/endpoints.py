@@ -1,0 +1,68 @@
+"""Health checks (public) and Prometheus metrics (public unless configured otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from handwerkml.kit.time import utcnow
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["healthy"]
+    timestamp: datetime
+
+
+class Check(BaseModel):
+    name: str
+    ok: bool
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "unavailable"]
+    checks: list[Check]
+
+
+@router.get("/health", response_model=Health)
+async def health() -> Health:
+    return Health(status="healthy", timestamp=utcnow())
+
+
+@router.get("/health/live", response_model=Health)
+async def live() -> Health:
+    return Health(status="healthy", timestamp=utcnow())
+
+
+@router.get(
+    "/health/ready",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A backend is down"}},
+)
+async def ready(request: Request, response: Response) -> Readiness:
+    checks = [await _check_database(request)]
+    ok = all(check.ok for check in checks)
+    response.status_code = 200 if ok else 503
+    return Readiness(status="ready" if ok else "unavailable", checks=checks)
+
+
+async def _check_database(request: Request) -> Check:
+    try:
+        async with asyncio.timeout(3), request.app.state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # readiness reports any failure; it must never raise
+        return Check(name="database", ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
+    return Check(name="database", ok=True)
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition; mounted by the app factory, behind auth unless metrics_public."""
+    body = request.app.state.metrics.render()
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

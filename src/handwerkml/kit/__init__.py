@@ -1,0 +1,1 @@
+"""Plumbing shared by every domain package: errors, time, pagination, repositories."""

@@ -1,0 +1,50 @@
+"""Domain errors that carry their HTTP status.
+
+Services raise these and never import FastAPI; one handler in app.py renders
+them in FastAPI's {"detail": ...} shape that existing clients read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HandwerkError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: Any, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers
+
+
+class NotFound(HandwerkError):
+    """Missing, or owned by another tenant: the two are indistinguishable on purpose."""
+
+    status_code = 404
+
+    def __init__(self, what: str, ident: object) -> None:
+        super().__init__(f"{what} {ident} not found")
+
+
+class Conflict(HandwerkError):
+    status_code = 409
+
+
+class BadRequest(HandwerkError):
+    status_code = 400
+
+
+class Unprocessable(HandwerkError):
+    status_code = 422
+
+
+class NotAuthenticated(HandwerkError):
+    status_code = 401
+
+    def __init__(self, detail: str = "Not authenticated") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class PermissionDenied(HandwerkError):
+    status_code = 403
