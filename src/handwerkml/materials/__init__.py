@@ -1,1 +1,1 @@
-"""materials."""
+"""The materials catalog: materials, categories and each material's price history."""
