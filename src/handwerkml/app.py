@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
@@ -17,12 +20,15 @@ from handwerkml import __version__
 from handwerkml.auth.deps import PrincipalCache, get_principal
 from handwerkml.auth.endpoints import api_keys_router, users_router
 from handwerkml.auth.endpoints import router as auth_router
+from handwerkml.company.endpoints import router as settings_router
 from handwerkml.config import Settings, get_settings
 from handwerkml.db.engine import create_engine, create_sessionmaker
 from handwerkml.health.endpoints import metrics
 from handwerkml.health.endpoints import router as health_router
 from handwerkml.kit.errors import HandwerkError
+from handwerkml.materials.endpoints import router as materials_router
 from handwerkml.observability.metrics import HttpMetrics, MetricsMiddleware
+from handwerkml.projects.endpoints import router as projects_router
 
 logger = logging.getLogger("handwerkml")
 
@@ -34,6 +40,17 @@ Authenticate with `POST /api/v1/auth/login` (or the **Authorize** button) and se
 `Authorization: Bearer <token>`, or send an API key as `X-API-Key`.
 List endpoints take `skip` and `limit` and return the total in `X-Total-Count`.
 """
+
+
+ROUTERS: tuple[APIRouter, ...] = (
+    health_router,
+    auth_router,
+    users_router,
+    api_keys_router,
+    projects_router,
+    materials_router,
+    settings_router,
+)
 
 
 class TrailingSlashMiddleware:
@@ -54,6 +71,10 @@ class TrailingSlashMiddleware:
                 scope["path"] = path.rstrip("/") or "/"
                 scope["raw_path"] = scope["path"].encode()
         await self.app(scope, receive, send)
+
+
+def _not_finite(value: object) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,13 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
     app.state.metrics = HttpMetrics(CollectorRegistry())
 
-    for router in (health_router, auth_router, users_router, api_keys_router):
-        app.include_router(router)
-    from handwerkml.company.endpoints import router as settings_router
-    from handwerkml.materials.endpoints import router as materials_router
-    from handwerkml.projects.endpoints import router as projects_router
-
-    for router in (projects_router, materials_router, settings_router):
+    for router in ROUTERS:
         app.include_router(router)
     app.add_api_route(
         "/metrics",
@@ -99,6 +114,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes each error's input, which fails to render for NaN
+        # or Infinity in a JSON body and turns a 422 into a 500; send it as text instead.
+        errors = [
+            {**error, "input": repr(error["input"])} if _not_finite(error.get("input")) else error
+            for error in exc.errors()
+        ]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

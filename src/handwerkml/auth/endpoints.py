@@ -28,6 +28,7 @@ from handwerkml.auth.schemas import (
 from handwerkml.kit.deps import SessionDep, SettingsDep
 from handwerkml.kit.errors import NotFound, Unprocessable
 from handwerkml.kit.pagination import PageDep, set_total
+from handwerkml.kit.schemas import IdPath
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 users_router = APIRouter(prefix="/api/v1/users", tags=["users"])
@@ -131,7 +132,7 @@ async def create_user(body: UserCreate, principal: UserManager, session: Session
 
 @users_router.patch("/{user_id}", response_model=UserRead)
 async def update_user(
-    user_id: int, body: UserUpdate, request: Request, principal: UserManager, session: SessionDep
+    user_id: IdPath, body: UserUpdate, request: Request, principal: UserManager, session: SessionDep
 ) -> UserRead:
     user = await service.update_user(
         session, principal, user_id, **body.model_dump(exclude_unset=True)
@@ -162,7 +163,7 @@ async def create_api_key(
 
 @api_keys_router.delete("/{key_id}", response_model=ApiKeyRead)
 async def revoke_api_key(
-    key_id: int, request: Request, principal: KeyManager, session: SessionDep
+    key_id: IdPath, request: Request, principal: KeyManager, session: SessionDep
 ) -> ApiKeyRead:
     key = await service.revoke_api_key(session, principal, key_id)
     request.app.state.principal_cache.clear()

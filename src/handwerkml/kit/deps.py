@@ -1,4 +1,8 @@
-"""Request-scoped dependencies every router uses, declared once as Annotated aliases."""
+"""Request-scoped dependencies every router uses, declared once as Annotated aliases.
+
+All are `async def`: FastAPI runs plain `def` dependencies in a thread pool, a
+thread hop per request that costs more than the work they do.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handwerkml.config import Settings
 
 
-def get_settings_from_app(request: Request) -> Settings:
+async def get_settings_from_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Response
 
+from handwerkml.kit.schemas import MAX_ID
+
 TOTAL_COUNT_HEADER = "X-Total-Count"
 
 
@@ -16,8 +18,8 @@ class Page:
     limit: int
 
 
-def _page(
-    skip: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+async def _page(
+    skip: Annotated[int, Query(ge=0, le=MAX_ID, description="Rows to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="Rows to return")] = 100,
 ) -> Page:
     return Page(skip=skip, limit=limit)

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+# The largest id an INTEGER column holds on every engine; a bigger one would make the
+# driver fail (a 500) instead of giving a plain 404 or 422.
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 # Money in euros: at most two decimals, never negative, serialised as a JSON number
 # so the seed system's clients (which read numbers) keep working.
@@ -28,7 +35,17 @@ NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Schema(BaseModel):
+    """Base of every request body: unknown fields ignored (the seed's clients send extras)."""
+
     model_config = ConfigDict(from_attributes=True, extra="ignore", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text; refuse it here rather than fail in the driver.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class ReadSchema(BaseModel):

@@ -1,0 +1,59 @@
+"""Bad input anywhere gets a 4xx in FastAPI's {"detail": ...} shape, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import Headers
+
+
+async def test_nan_and_infinity_in_a_body_give_422(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        body = (
+            b'{"name": "Treppe", "project_type": "Treppenbau", "total_area_sqm": ' + literal + b"}"
+        )
+        response = await client.post(
+            "/api/v1/projects",
+            content=body,
+            headers=admin_headers | {"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, response.text
+        fields = [error["loc"][-1] for error in response.json()["detail"]]
+        assert "total_area_sqm" in fields
+
+
+async def test_ids_beyond_the_integer_column_give_422(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    for path in (f"/api/v1/projects/{2**63}", f"/api/v1/materials/{2**40}", "/api/v1/projects/0"):
+        response = await client.get(path, headers=admin_headers)
+        assert response.status_code == 422, path
+    huge_skip = await client.get(f"/api/v1/projects?skip={2**63}", headers=admin_headers)
+    assert huge_skip.status_code == 422
+
+
+async def test_nul_characters_are_refused(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    response = await client.post(
+        "/api/v1/materials",
+        json={"name": "Eiche\x00", "category": "Holz", "unit_price": 10, "unit": "m²"},
+        headers=admin_headers,
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.text
+
+
+async def test_collection_paths_answer_with_and_without_trailing_slash(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    for path in (
+        "/api/v1/projects",
+        "/api/v1/projects/",
+        "/api/v1/materials/",
+        "/api/v1/settings/current/",
+    ):
+        response = await client.get(path, headers=admin_headers)
+        assert response.status_code == 200, path
