@@ -1,0 +1,35 @@
+"""The `handwerkml` command line: serve the API, migrate, load demo data, manage users.
+
+Each command lives in its own module; this one only assembles the Typer app that
+the `handwerkml` script entry point (pyproject.toml) runs.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from handwerkml import __version__
+from handwerkml.cli import db, demo, serve, users
+
+app = typer.Typer(
+    name="handwerkml",
+    help="HandwerkML: the self-hosted back office for craft businesses.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals in a traceback could show passwords or database URLs.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(f"handwerkml {__version__}")
+
+
+app.command()(serve.serve)
+app.command()(db.migrate)
+app.command()(demo.demo)
+app.add_typer(users.app, name="users")
+
+__all__ = ["app"]
