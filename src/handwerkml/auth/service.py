@@ -17,6 +17,7 @@ from handwerkml.config import Settings
 from handwerkml.db.models import ApiKey, CompanySettings, Tenant, User
 from handwerkml.kit.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
 from handwerkml.kit.time import utcnow
+from handwerkml.projects.catalog import seed_project_types
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,10 @@ async def create_tenant(
     if await tenants.get_by_slug(slug) is not None:
         raise Conflict(f"A tenant with slug '{slug}' already exists")
     tenant = await tenants.add(Tenant(name=name, slug=slug, tier=tier))
+    # A new firm starts with default settings and the common project types, so nothing
+    # has to be set up before the first project, and reads never have to write.
     session.add(CompanySettings(tenant_id=tenant.id, company_name=name))
+    await seed_project_types(session, tenant.id)
     await session.flush()
     return tenant
 

@@ -62,9 +62,8 @@ async def seed_project_types(session: AsyncSession, tenant_id: int) -> Sequence[
 
 
 async def project_types(session: AsyncSession, tenant_id: int) -> Sequence[ProjectType]:
-    """The tenant's catalog, seeded on first use so new tenants need no set-up step."""
-    types = await ProjectTypeRepository(session).list(tenant_id)
-    return types or await seed_project_types(session, tenant_id)
+    """The tenant's catalog; seeded when the tenant is created (auth.service.create_tenant)."""
+    return await ProjectTypeRepository(session).list(tenant_id)
 
 
 async def normalise_project_type(session: AsyncSession, tenant_id: int, value: str) -> str:
