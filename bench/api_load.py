@@ -162,8 +162,10 @@ def run(kind: str, connections: list[int], duration: int, workers: int) -> list[
                 "GET /api/v1/projects?limit=20": f"{base}/api/v1/projects?limit=20",
             }
             for name, url_ in targets.items():
-                wrk(url_, token, 50, 3)  # warm-up: caches, connection pools, JIT-free but still
                 for count in connections:
+                    # Warm-up at the same concurrency: pools grow, caches fill, and the
+                    # burst of new connections stays out of the measurement.
+                    wrk(url_, token, count, 5)
                     stats = wrk(url_, token, count, duration)
                     row = {"database": kind, "endpoint": name, "connections": count} | stats
                     print(json.dumps(row), flush=True)

@@ -73,7 +73,7 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def session(app: FastAPI) -> AsyncIterator[AsyncSession]:
     """A session for arranging data; factories commit so requests see their rows."""
-    async with app.state.sessionmaker() as db:
+    async with app.state.database.write() as db:
         yield db
 
 

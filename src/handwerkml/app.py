@@ -22,7 +22,7 @@ from handwerkml.auth.endpoints import api_keys_router, users_router
 from handwerkml.auth.endpoints import router as auth_router
 from handwerkml.company.endpoints import router as settings_router
 from handwerkml.config import Settings, get_settings
-from handwerkml.db.engine import create_engine, create_sessionmaker
+from handwerkml.db.engine import Database
 from handwerkml.health.endpoints import metrics
 from handwerkml.health.endpoints import router as health_router
 from handwerkml.kit.errors import HandwerkError
@@ -82,13 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.database = Database.connect(settings)
         try:
             yield
         finally:
-            await engine.dispose()
+            await app.state.database.dispose()
 
     app = FastAPI(
         title="HandwerkML",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner, Result
 
 from handwerkml import __version__
@@ -238,8 +239,8 @@ def test_users_create_rejects_missing_short_passwords_and_bad_emails() -> None:
 def test_serve_runs_the_app_factory_with_settings_and_flags(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: calls.append((a, kw)))
+    configs: list[uvicorn.Config] = []
+    monkeypatch.setattr("handwerkml.cli.serve.run_server", configs.append)
     monkeypatch.setenv("HANDWERKML_PORT", "9123")
     monkeypatch.setenv("HANDWERKML_WORKERS", "3")
     get_settings.cache_clear()
@@ -247,26 +248,18 @@ def test_serve_runs_the_app_factory_with_settings_and_flags(
     result = invoke("serve")
     assert result.exit_code == 0, result.output
     assert "OpenAPI UI: http://127.0.0.1:9123/docs" in result.stdout
-    args, options = calls[0]
-    assert args == ("handwerkml.app:create_app",)
-    assert options == {
-        "factory": True,
-        "host": "127.0.0.1",
-        "port": 9123,
-        "workers": 3,
-        "reload": False,
-        "access_log": False,
-        "log_level": "info",
-        "loop": "auto",
-        "http": "auto",
-    }
+    config = configs[0]
+    assert config.app == "handwerkml.app:create_app"
+    assert config.factory is True
+    assert (config.host, config.port, config.workers) == ("127.0.0.1", 9123, 3)
+    assert (config.reload, config.access_log, config.loop) == (False, False, "asyncio")
 
     flagged = invoke("serve", "--host", "0.0.0.0", "--port", "8080", "--reload", "--access-log")
     assert flagged.exit_code == 0, flagged.output
     assert "http://0.0.0.0:8080" in flagged.stdout
-    _, options = calls[1]
-    assert (options["host"], options["port"], options["workers"]) == ("0.0.0.0", 8080, None)
-    assert options["reload"] is True
-    assert options["access_log"] is True
+    config = configs[1]
+    assert (config.host, config.port, config.workers) == ("0.0.0.0", 8080, 1)
+    assert config.reload is True
+    assert config.access_log is True
 
     assert invoke("serve", "--port", "70000").exit_code == 2

@@ -49,16 +49,15 @@ async def test_defaults(client: httpx.AsyncClient, admin_headers: Headers, tenan
     }
 
 
-async def test_tenant_without_settings_gets_defaults(
-    client: httpx.AsyncClient, admin_headers: Headers, session: AsyncSession, tenant: Tenant
+async def test_a_new_tenant_starts_with_the_seed_defaults(
+    client: httpx.AsyncClient, admin_headers: Headers, tenant: Tenant
 ) -> None:
-    settings = await set_company_settings(session, tenant=tenant)
-    await session.delete(settings)
-    await session.commit()
     response = await client.get(URL, headers=admin_headers)
     assert response.status_code == 200
     assert response.json()["labor_rate_per_hour"] == 50.0
-    assert response.json()["company_name"] == ""
+    assert response.json()["material_markup_percentage"] == 30.0
+    assert response.json()["tax_rate"] == 0.19
+    assert response.json()["company_name"] == tenant.name
 
 
 async def test_put_replaces_and_persists(client: httpx.AsyncClient, admin_headers: Headers) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from handwerkml.db.engine import Database
 from tests.conftest import Headers
 
 
@@ -20,16 +23,17 @@ async def test_health_keeps_the_seed_shape(client: httpx.AsyncClient) -> None:
 async def test_ready_checks_the_database(client: httpx.AsyncClient, app: FastAPI) -> None:
     ready = await client.get("/health/ready")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == [{"name": "database", "ok": True, "detail": None}]
+    assert all(check["ok"] for check in ready.json()["checks"])
+    assert ready.json()["checks"][0]["name"] == "database"
 
-    await app.state.engine.dispose()
-    original = app.state.engine
-    app.state.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    original: Database = app.state.database
+    unreachable = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    app.state.database = replace(original, engine=unreachable, read_engine=unreachable)
     try:
         down = await client.get("/health/ready")
     finally:
-        await app.state.engine.dispose()
-        app.state.engine = original
+        await unreachable.dispose()
+        app.state.database = original
     assert down.status_code == 503
     assert down.json()["status"] == "unavailable"
     assert down.json()["checks"][0]["ok"] is False

@@ -71,7 +71,7 @@ async def get_principal(
     if principal is None:
         # A short session of its own: resolving the caller must not hold the
         # request's transaction open or share its failures.
-        async with request.app.state.sessionmaker() as session:
+        async with request.app.state.database.read() as session:
             principal, valid_until = await service.resolve_principal(session, settings, credential)
         cache.put(credential, principal, valid_until)
     request.state.principal = principal

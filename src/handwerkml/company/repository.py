@@ -16,8 +16,3 @@ class CompanySettingsRepository:
         return await self.session.scalar(
             select(CompanySettings).where(CompanySettings.tenant_id == tenant_id)
         )
-
-    async def add(self, settings: CompanySettings) -> CompanySettings:
-        self.session.add(settings)
-        await self.session.flush()
-        return settings

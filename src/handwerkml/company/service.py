@@ -8,14 +8,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.company.repository import CompanySettingsRepository
 from handwerkml.db.models import CompanySettings
+from handwerkml.kit.errors import NotFound
 
 
 async def get_company_settings(session: AsyncSession, tenant_id: int) -> CompanySettings:
-    """The tenant's settings; a tenant created without them gets the defaults on first read."""
-    repository = CompanySettingsRepository(session)
-    settings = await repository.get(tenant_id)
+    """The tenant's settings row, which auth.service.create_tenant makes with every tenant."""
+    settings = await CompanySettingsRepository(session).get(tenant_id)
     if settings is None:
-        settings = await repository.add(CompanySettings(tenant_id=tenant_id))
+        raise NotFound("Company settings of tenant", tenant_id)
     return settings
 
 

@@ -9,7 +9,9 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from handwerkml.db.engine import Database
 from handwerkml.kit.time import utcnow
 
 router = APIRouter(tags=["health"])
@@ -47,19 +49,22 @@ async def live() -> Health:
     responses={503: {"model": Readiness, "description": "A backend is down"}},
 )
 async def ready(request: Request, response: Response) -> Readiness:
-    checks = [await _check_database(request)]
+    database: Database = request.app.state.database
+    checks = [await _check_engine("database", database.engine)]
+    if database.read_engine is not database.engine:
+        checks.append(await _check_engine("database (reads)", database.read_engine))
     ok = all(check.ok for check in checks)
     response.status_code = 200 if ok else 503
     return Readiness(status="ready" if ok else "unavailable", checks=checks)
 
 
-async def _check_database(request: Request) -> Check:
+async def _check_engine(name: str, engine: AsyncEngine) -> Check:
     try:
-        async with asyncio.timeout(3), request.app.state.engine.connect() as connection:
+        async with asyncio.timeout(3), engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
     except Exception as exc:  # readiness reports any failure; it must never raise
-        return Check(name="database", ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
-    return Check(name="database", ok=True)
+        return Check(name=name, ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
+    return Check(name=name, ok=True)
 
 
 async def metrics(request: Request) -> Response:

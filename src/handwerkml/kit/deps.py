@@ -13,6 +13,9 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
+from handwerkml.db.engine import Database
+
+_READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 async def get_settings_from_app(request: Request) -> Settings:
@@ -23,10 +26,17 @@ async def get_settings_from_app(request: Request) -> Settings:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, committed when the endpoint returns without error.
 
-    scope="function" below makes the commit happen before the response is sent,
-    so a client never sees success for a write that did not commit.
+    GET and HEAD get a read-only session (see db/engine.py). scope="function" below
+    makes the commit happen before the response is sent, so a client never sees
+    success for a write that did not commit.
     """
-    async with request.app.state.sessionmaker() as session:
+    database: Database = request.app.state.database
+    if request.method in _READ_METHODS:
+        # Nothing to commit; closing the session ends its read transaction.
+        async with database.read() as session:
+            yield session
+        return
+    async with database.write() as session:
         try:
             yield session
             await session.commit()
