@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest migrate demo bench clean
+.PHONY: run test lint typecheck migrations-check pytest migrate demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: $(STAMP)
 	$(BIN)/handwerkml demo --if-empty
 	$(BIN)/handwerkml serve
 
-## test: ruff, mypy and the whole pytest suite
-test: lint typecheck pytest
+## test: ruff, mypy, the models-vs-migrations check and the whole pytest suite
+test: lint typecheck migrations-check pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -30,6 +30,12 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Fails when a model changed without a migration: upgrade a scratch database, then compare.
+migrations-check: $(STAMP)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export HANDWERKML_DATABASE_URL="sqlite+aiosqlite:///$$tmp/check.db" HANDWERKML_DATA_DIR="$$tmp" && \
+	$(BIN)/alembic -c alembic.ini upgrade head && $(BIN)/alembic -c alembic.ini check
 
 migrate: $(STAMP)
 	$(BIN)/handwerkml migrate
