@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.db.models import Material, MaterialPrice, ProjectMaterial
-from handwerkml.materials.matching import contains_ci, equals_ci
+from handwerkml.kit.text import contains_ci, equals_ci
 
 MaterialSort = Literal[
     "name",
@@ -42,7 +42,6 @@ class MaterialFilter:
 class MaterialRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
 
     async def get(self, tenant_id: int, material_id: int) -> Material | None:
         return await self.session.scalar(
@@ -52,11 +51,11 @@ class MaterialRepository:
     def _filtered(self, tenant_id: int, where: MaterialFilter) -> Select[Material]:
         query = select(Material).where(Material.tenant_id == tenant_id)
         if where.category:
-            query = query.where(equals_ci(self.dialect, Material.category, where.category))
+            query = query.where(equals_ci(Material.category, where.category))
         if where.text:
-            query = query.where(contains_ci(self.dialect, Material.name, where.text))
+            query = query.where(contains_ci(Material.name, where.text))
         if where.supplier:
-            query = query.where(contains_ci(self.dialect, Material.supplier, where.supplier))
+            query = query.where(contains_ci(Material.supplier, where.supplier))
         return query
 
     async def list(
@@ -92,7 +91,7 @@ class MaterialRepository:
             select(Material.category)
             .where(
                 Material.tenant_id == tenant_id,
-                equals_ci(self.dialect, Material.category, category),
+                equals_ci(Material.category, category),
             )
             .order_by(Material.id)
             .limit(1)
@@ -120,7 +119,6 @@ class MaterialRepository:
 class MaterialPriceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
 
     def _of(self, material: Material) -> Select[MaterialPrice]:
         return select(MaterialPrice).where(
@@ -132,7 +130,7 @@ class MaterialPriceRepository:
         """None selects the national rows; a name selects that region's, ignoring case."""
         if region is None:
             return MaterialPrice.region.is_(None)
-        return equals_ci(self.dialect, MaterialPrice.region, region)
+        return equals_ci(MaterialPrice.region, region)
 
     async def list(
         self, material: Material, *, region: str | None = None
