@@ -1,12 +1,14 @@
 """HTTP load benchmark: the real server with production settings, driven by wrk.
 
     python bench/api_load.py [--databases sqlite,postgres] [--connections 50,200]
-                             [--duration 20] [--workers 2]
+                             [--duration 20] [--workers 2] [--paced-rps 1000]
 
 For each database it migrates a fresh database, loads the demo data, starts
 `handwerkml serve` (no reload, no access log, N workers) and measures
 GET /api/v1/projects/{id} and GET /api/v1/projects?limit=20 at each connection
-count. Results go to bench/results/api_load-<time>.json and to stdout.
+count, as fast as wrk can (closed loop), and GET by id once more paced to about
+--paced-rps requests/s, which shows latency below saturation.
+Results go to bench/results/api_load-<time>.json and to stdout.
 Needs wrk (Debian: `apt-get install wrk`) and, for postgres, a server at
 HANDWERKML_BENCH_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/postgres).
 """
@@ -115,7 +117,15 @@ def server(env: dict[str, str], port: int, workers: int, log: Path) -> Iterator[
         process.wait(timeout=30)
 
 
-def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]:
+def wrk(url: str, token: str, connections: int, duration: int, delay_ms: int = 0) -> dict[str, Any]:
+    script = HERE / "wrk_report.lua"
+    if delay_ms:
+        # wrk takes one script: join the pacing hook and the JSON report.
+        script = RESULTS / ".wrk_paced_report.lua"
+        RESULTS.mkdir(exist_ok=True)
+        script.write_text(
+            (HERE / "wrk_paced.lua").read_text() + (HERE / "wrk_report.lua").read_text()
+        )
     output = subprocess.run(
         [
             "wrk",
@@ -125,7 +135,7 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
             "--timeout",
             "5s",
             "-s",
-            str(HERE / "wrk_report.lua"),
+            str(script),
             "-H",
             f"Authorization: Bearer {token}",
             url,
@@ -133,6 +143,7 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
         capture_output=True,
         text=True,
         check=True,
+        env=os.environ | {"WRK_DELAY_MS": str(delay_ms)},
     ).stdout
     stats: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
     stats["rps"] = round(stats["requests"] / stats["duration_s"], 1)
@@ -140,7 +151,9 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
     return stats
 
 
-def run(kind: str, connections: list[int], duration: int, workers: int) -> list[dict[str, Any]]:
+def run(
+    kind: str, connections: list[int], duration: int, workers: int, paced_rps: int
+) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp, database(kind, Path(tmp)) as url:
         env = os.environ | {
@@ -170,6 +183,18 @@ def run(kind: str, connections: list[int], duration: int, workers: int) -> list[
                     row = {"database": kind, "endpoint": name, "connections": count} | stats
                     print(json.dumps(row), flush=True)
                     rows.append(row)
+                    if paced_rps and name.endswith("{id}"):
+                        # The same connections below saturation: latency without queueing.
+                        delay_ms = max(1, round(count / paced_rps * 1000))
+                        paced = wrk(url_, token, count, duration, delay_ms)
+                        row = {
+                            "database": kind,
+                            "endpoint": name,
+                            "connections": count,
+                            "paced_target_rps": paced_rps,
+                        } | paced
+                        print(json.dumps(row), flush=True)
+                        rows.append(row)
     return rows
 
 
@@ -181,13 +206,19 @@ def main() -> None:
     parser.add_argument("--connections", default="50,200")
     parser.add_argument("--duration", type=int, default=20, help="seconds per measurement")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--paced-rps",
+        type=int,
+        default=1000,
+        help="also measure GET by id at about this offered load (0: skip)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
     connections = [int(c) for c in args.connections.split(",")]
     rows = []
     for kind in args.databases.split(","):
-        rows.extend(run(kind, connections, args.duration, args.workers))
+        rows.extend(run(kind, connections, args.duration, args.workers, args.paced_rps))
     RESULTS.mkdir(exist_ok=True)
     result = {
         "benchmark": "api_load",
