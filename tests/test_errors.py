@@ -24,6 +24,55 @@ async def test_nan_and_infinity_in_a_body_give_422(
         assert "total_area_sqm" in fields
 
 
+async def test_non_finite_numbers_deep_in_an_echoed_input_give_422(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    # A missing field echoes the whole body, so NaN nested in it must render too.
+    cases: list[tuple[bytes, object]] = [
+        (
+            b'{"project_type": "Treppenbau", "total_area_sqm": NaN}',
+            {"project_type": "Treppenbau", "total_area_sqm": "nan"},
+        ),
+        (b"[Infinity]", ["inf"]),
+    ]
+    for body, echoed in cases:
+        response = await client.post(
+            "/api/v1/projects",
+            content=body,
+            headers=admin_headers | {"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, body
+        assert response.json()["detail"][0]["input"] == echoed
+
+
+async def test_lone_surrogates_give_422_and_are_echoed_escaped(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    # JSON may spell a lone surrogate (\ud800); Python decodes it to a string that has
+    # no UTF-8 form. Pydantic refuses it, and the 422 echoing it must still render.
+    cases: list[tuple[bytes, list[str], object]] = [
+        (
+            b'{"name": "\\ud800", "project_type": "Treppenbau", "total_area_sqm": 1}',
+            ["body", "name"],
+            "\\ud800",
+        ),
+        (
+            b'{"\\udc00": 1, "project_type": "Treppenbau", "total_area_sqm": 1}',
+            ["body", "name"],
+            {"\\udc00": 1, "project_type": "Treppenbau", "total_area_sqm": 1},
+        ),
+    ]
+    for body, loc, echoed in cases:
+        response = await client.post(
+            "/api/v1/projects",
+            content=body,
+            headers=admin_headers | {"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422, body
+        [error] = response.json()["detail"]
+        assert (error["loc"], error["input"]) == (loc, echoed)
+
+
 async def test_ids_beyond_the_integer_column_give_422(
     client: httpx.AsyncClient, admin_headers: Headers
 ) -> None:

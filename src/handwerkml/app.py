@@ -6,6 +6,7 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -73,8 +74,22 @@ class TrailingSlashMiddleware:
         await self.app(scope, receive, send)
 
 
-def _not_finite(value: object) -> bool:
-    return isinstance(value, float) and not math.isfinite(value)
+def _renderable(value: Any) -> Any:
+    """JSON-ready `value` with what JSON or UTF-8 cannot carry turned into text.
+
+    Error details echo what the client sent, at any depth (a missing field echoes the
+    whole body). Python's JSON decoder accepts NaN and Infinity and turns "\\ud800" into
+    a lone surrogate; neither renders, so without this a 422 would become a 500.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_renderable(key): _renderable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_renderable(item) for item in value]
+    return value
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -110,18 +125,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(HandwerkError)
     async def _domain_error(_request: Request, exc: HandwerkError) -> JSONResponse:
         return JSONResponse(
-            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            {"detail": _renderable(jsonable_encoder(exc.detail))},
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's own handler echoes each error's input, which fails to render for NaN
-        # or Infinity in a JSON body and turns a 422 into a 500; send it as text instead.
-        errors = [
-            {**error, "input": repr(error["input"])} if _not_finite(error.get("input")) else error
-            for error in exc.errors()
-        ]
-        return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+        # FastAPI's own handler would fail to render some inputs it echoes; see _renderable.
+        return JSONResponse(
+            {"detail": _renderable(jsonable_encoder(exc.errors()))}, status_code=422
+        )
 
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

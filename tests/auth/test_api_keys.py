@@ -72,3 +72,28 @@ async def test_expired_and_unknown_keys_are_refused(
     assert past.status_code == 409
     unknown = await client.get("/api/v1/auth/me", headers={"X-API-Key": "hwml_gibtsnicht"})
     assert unknown.status_code == 401
+
+
+async def test_expiry_needs_an_offset_and_a_utc_instant_within_the_calendar(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    # Both used to be 500s: a naive datetime cannot be compared with the aware clock,
+    # and these offsets push the instant past year 1 or 9999 when converted to UTC.
+    for expires_at in (
+        "2030-01-01T00:00:00",
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:00+05:00",
+    ):
+        response = await client.post(
+            KEYS, json={"name": "ERP", "expires_at": expires_at}, headers=admin_headers
+        )
+        assert response.status_code == 422, expires_at
+        assert response.json()["detail"][0]["loc"] == ["body", "expires_at"]
+
+    created = await client.post(
+        KEYS,
+        json={"name": "ERP", "expires_at": "2099-06-30T12:00:00+02:00"},
+        headers=admin_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["expires_at"] == "2099-06-30T10:00:00Z"

@@ -78,6 +78,22 @@ async def test_malformed_login_bodies_get_422(client: httpx.AsyncClient) -> None
     assert broken.status_code == 422
 
 
+async def test_login_errors_echo_nan_and_lone_surrogates_as_text(
+    client: httpx.AsyncClient,
+) -> None:
+    # The login endpoint validates its own body; its 422 used to fail to render these (500).
+    response = await client.post(
+        LOGIN,
+        content=b'{"email": NaN, "password": "\\ud800"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert [(e["loc"], e["input"]) for e in response.json()["detail"]] == [
+        (["email"], "nan"),
+        (["password"], "\\ud800"),
+    ]
+
+
 async def test_refresh_issues_new_tokens_and_rejects_access_tokens(
     client: httpx.AsyncClient, session: AsyncSession, tenant: Tenant
 ) -> None:

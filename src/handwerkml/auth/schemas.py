@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import EmailStr, Field
 
 from handwerkml.auth.permissions import Role
-from handwerkml.kit.schemas import ReadSchema, Schema
+from handwerkml.kit.schemas import ReadSchema, Schema, UtcDatetime
 
 
 class LoginRequest(Schema):
@@ -70,7 +70,7 @@ class UserUpdate(Schema):
 class ApiKeyCreate(Schema):
     name: str = Field(min_length=1, max_length=200, examples=["ERP-Anbindung"])
     role: Role = Role.viewer
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = Field(default=None, examples=["2030-12-31T23:59:59Z"])
 
 
 class ApiKeyRead(ReadSchema):

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+)
 
 # The largest id an INTEGER column holds on every engine; a bigger one would make the
 # driver fail (a 500) instead of giving a plain 404 or 422.
@@ -32,6 +41,19 @@ Percentage = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 NonEmptyStr = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # e.g. 9999-12-31T23:59:59-05:00: the same instant in UTC lies past year 9999.
+        raise ValueError("must lie between the years 1 and 9999 in UTC") from None
+
+
+# A point in time from a client: without an offset it would be ambiguous (and naive
+# datetimes cannot be compared with our aware ones), so one is required.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class Schema(BaseModel):
