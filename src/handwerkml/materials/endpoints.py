@@ -28,8 +28,8 @@ router = APIRouter(prefix="/api/v1/materials", tags=["materials"])
 
 Reader = Annotated[Principal, requires(Permission.materials_read)]
 Writer = Annotated[Principal, requires(Permission.materials_write)]
-# NUL cannot be sent to PostgreSQL.
 MaterialId = IdPath
+# PostgreSQL cannot take NUL in text; refuse it in query strings as kit.schemas does in bodies.
 _NO_NUL = r"^[^\x00]*$"
 SearchText = Annotated[
     str | None,

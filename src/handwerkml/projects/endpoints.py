@@ -33,7 +33,6 @@ router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
 Reader = Annotated[Principal, requires(Permission.projects_read)]
 Writer = Annotated[Principal, requires(Permission.projects_write)]
-# Bounded so an absurd id is a 422, not an integer overflow in the database driver.
 ProjectId = IdPath
 ItemId = IdPath
 
