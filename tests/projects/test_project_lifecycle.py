@@ -113,3 +113,21 @@ async def test_cancel_an_open_project_ends_its_changes(
     assert (await client.patch(url, json={"name": "x"}, headers=admin_headers)).status_code == 409
     # Not finalized, so it may still be removed altogether.
     assert (await client.delete(url, headers=admin_headers)).status_code == 204
+
+
+async def test_storno_only_through_the_cancel_endpoint(
+    client: httpx.AsyncClient, admin_headers: Headers
+) -> None:
+    refused = await client.post(
+        "/api/v1/projects", json=project_body(status="storniert"), headers=admin_headers
+    )
+    assert refused.status_code == 422
+    assert "/cancel" in refused.json()["detail"]
+    created = await client.post("/api/v1/projects", json=project_body(), headers=admin_headers)
+    project_id = created.json()["id"]
+    patched = await client.patch(
+        f"/api/v1/projects/{project_id}", json={"status": "storniert"}, headers=admin_headers
+    )
+    assert patched.status_code == 422
+    unchanged = await client.get(f"/api/v1/projects/{project_id}", headers=admin_headers)
+    assert unchanged.json()["status"] == "Auftrag"
