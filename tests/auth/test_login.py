@@ -89,8 +89,8 @@ async def test_login_errors_echo_nan_and_lone_surrogates_as_text(
     )
     assert response.status_code == 422, response.text
     assert [(e["loc"], e["input"]) for e in response.json()["detail"]] == [
-        (["email"], "nan"),
-        (["password"], "\\ud800"),
+        (["body", "email"], "nan"),
+        (["body", "password"], "\\ud800"),
     ]
 
 

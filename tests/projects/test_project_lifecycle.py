@@ -122,7 +122,7 @@ async def test_storno_only_through_the_cancel_endpoint(
         "/api/v1/projects", json=project_body(status="storniert"), headers=admin_headers
     )
     assert refused.status_code == 422
-    assert "/cancel" in refused.json()["detail"]
+    assert "/cancel" in refused.json()["detail"][0]["msg"]
     created = await client.post("/api/v1/projects", json=project_body(), headers=admin_headers)
     project_id = created.json()["id"]
     patched = await client.patch(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from handwerkml.auth import service
@@ -49,7 +50,8 @@ async def _login_request(request: Request) -> LoginRequest:
             password=str(form.get("password") or ""),
         )
     except ValidationError as exc:
-        raise Unprocessable(exc.errors(include_url=False, include_context=False)) from exc
+        errors = exc.errors(include_url=False, include_context=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
     except ValueError as exc:
         raise Unprocessable(
             "Body must be JSON {email, password} or an OAuth2 password form"

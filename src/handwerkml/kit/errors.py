@@ -36,7 +36,12 @@ class BadRequest(HandwerkError):
 
 
 class Unprocessable(HandwerkError):
+    """A 422 in the shape FastAPI gives validation errors, so clients parse one format."""
+
     status_code = 422
+
+    def __init__(self, msg: str, *, loc: tuple[str | int, ...] = ("body",)) -> None:
+        super().__init__([{"type": "value_error", "loc": list(loc), "msg": msg, "input": None}])
 
 
 class NotAuthenticated(HandwerkError):

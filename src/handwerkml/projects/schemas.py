@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -30,6 +31,16 @@ class ProjectStatus(StrEnum):
     completed = "abgeschlossen"
     cancelled = "storniert"
 
+
+def _not_storno(status: ProjectStatus | None) -> ProjectStatus | None:
+    # A Storno records when and why; a bare status change would leave a "storniert"
+    # project without either, and still editable.
+    if status == ProjectStatus.cancelled:
+        raise ValueError("'storniert' is set by POST /api/v1/projects/{id}/cancel with a reason")
+    return status
+
+
+WritableStatus = Annotated[ProjectStatus, AfterValidator(_not_storno)]
 
 PostalCode = Annotated[str, Field(pattern=r"^\d{5}$", examples=["80331"])]
 Area = Annotated[Quantity, Field(gt=0, examples=[12.5])]
@@ -114,7 +125,7 @@ class ProjectCreate(Schema):
     labor_hours: Quantity | None = None
     final_price: Money | None = Field(default=None, description="Net price in EUR, once known")
     project_date: date | None = None
-    status: ProjectStatus = ProjectStatus.inquiry
+    status: WritableStatus = ProjectStatus.inquiry
     customer: CustomerIn | None = None
 
     model_config = ConfigDict(json_schema_extra={"examples": [_EXAMPLE]})
@@ -140,7 +151,7 @@ class ProjectUpdate(Schema):
     labor_hours: Quantity | None = None
     final_price: Money | None = None
     project_date: date | None = None
-    status: ProjectStatus | None = None
+    status: WritableStatus | None = None
     customer: CustomerIn | None = None
 
     @model_validator(mode="after")

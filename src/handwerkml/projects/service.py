@@ -50,7 +50,6 @@ async def list_projects(
 
 
 async def create_project(session: AsyncSession, tenant_id: int, data: ProjectCreate) -> Project:
-    _refuse_storno_by_status(data.status)
     values = data.model_dump(exclude={"customer"})
     values["project_type"] = await normalise_project_type(session, tenant_id, data.project_type)
     values["status"] = data.status.value
@@ -88,7 +87,6 @@ async def _change(
             session, tenant_id, values["project_type"]
         )
     if "status" in values:
-        _refuse_storno_by_status(values["status"])
         values["status"] = ProjectStatus(values["status"]).value
     for field, value in values.items():
         setattr(project, field, value)
@@ -105,15 +103,6 @@ def _set_customer(project: Project, tenant_id: int, data: dict[str, Any] | None)
     else:
         for field, value in data.items():
             setattr(project.customer, field, value)
-
-
-def _refuse_storno_by_status(status: ProjectStatus | str | None) -> None:
-    # A Storno records when and why; a bare status change would leave a "storniert"
-    # project without either, and still editable.
-    if status == ProjectStatus.cancelled:
-        raise Unprocessable(
-            "status 'storniert' is set by POST /api/v1/projects/{id}/cancel with a reason"
-        )
 
 
 def _ensure_mutable(project: Project) -> None:
@@ -171,7 +160,10 @@ async def cancel_project(
 def line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
     total = to_cents(quantity * unit_price)
     if total > MAX_AMOUNT:
-        raise Unprocessable(f"quantity × unit_price = {total} exceeds the largest amount allowed")
+        raise Unprocessable(
+            f"quantity × unit_price = {total} exceeds the largest amount allowed",
+            loc=("body", "quantity"),
+        )
     return total
 
 
