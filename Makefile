@@ -4,13 +4,24 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck migrations-check pytest migrate demo bench clean
+.PHONY: run test lint typecheck migrations-check pytest migrate demo bench clean constraints
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the versions the suite last passed with, so a new
+# release upstream cannot break a fresh machine or CI overnight.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+## constraints: re-resolve the newest versions and pin them (then run make test)
+constraints:
+	rm -rf $(VENV).resolve
+	$(PYTHON) -m venv $(VENV).resolve
+	$(VENV).resolve/bin/pip install --quiet -e '.[dev]'
+	{ echo "# Versions the tests last passed with; \`make\` installs within them. Refresh: make constraints"; \
+	  $(VENV).resolve/bin/pip freeze --exclude-editable; } > constraints.txt
+	rm -rf $(VENV).resolve
 
 ## run: install, migrate ./var/handwerkml.db, load demo data if empty, serve on :8000
 run: $(STAMP)
