@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.db.models import Material, MaterialPrice, Tenant
-from handwerkml.materials.service import today
+from handwerkml.kit.time import today
 
 
 async def create_material(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.auth.permissions import Role
 from handwerkml.db.models import Material, MaterialPrice, Project, ProjectMaterial, Tenant
-from handwerkml.materials.service import today
+from handwerkml.kit.time import today
 from tests.conftest import Headers, LoginAs
 from tests.materials.factories import create_material
 

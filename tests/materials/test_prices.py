@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.db.models import Tenant
-from handwerkml.materials.service import today
+from handwerkml.kit.time import today
 from tests.conftest import Headers
 from tests.materials.factories import create_material, create_material_price
 

@@ -74,9 +74,6 @@ class InlineCursor:
 class _ImmediateQueue:
     """Stands in for aiosqlite's work queue, which the dialect uses to set isolation levels."""
 
-    def __init__(self) -> None:
-        pass
-
     def put_nowait(self, item: tuple[asyncio.Future[Any] | None, Callable[[], Any]]) -> None:
         future, function = item
         try:

@@ -30,7 +30,7 @@ from handwerkml.db.models import (
 )
 from handwerkml.demo.generator import DemoData, TenantData, generate
 from handwerkml.kit.errors import Conflict
-from handwerkml.kit.time import utcnow
+from handwerkml.kit.time import today
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ async def load_demo(
 ) -> DemoSummary:
     """Load both demo tenants; every demo user gets the admin's password."""
     data = generate(
-        today=utcnow().date(), seed=seed, projects=projects, admin_email=settings.demo_admin_email
+        today=today(), seed=seed, projects=projects, admin_email=settings.demo_admin_email
     )
     for tenant in data.tenants:
         if await TenantRepository(session).get_by_slug(tenant.slug) is not None:

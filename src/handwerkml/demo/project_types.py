@@ -1,4 +1,4 @@
-"""The demo project types: trade, size, pricing constants and German text templates.
+"""The demo project types: size, pricing constants and German text templates.
 
 Each profile holds what the generator needs to invent a plausible project of that
 type: an area range, the base price per m² and labour hours per m² of the pricing
@@ -29,8 +29,6 @@ Describer = Callable[[random.Random, str | None, int, float], tuple[str, str]]
 @dataclass(frozen=True, slots=True)
 class TypeProfile:
     name: str
-    trade: str
-    summary: str
     area_range: tuple[float, float]
     base_per_sqm: float
     hours_per_sqm: float
@@ -350,8 +348,6 @@ TIMBER = ("Eiche", "Nussbaum", "Esche", "Buche", "Ahorn", "Kiefer")
 PROFILES: tuple[TypeProfile, ...] = (
     TypeProfile(
         name="Treppenbau",
-        trade="Tischler",
-        summary="Holztreppen nach Maß",
         area_range=(3, 14),
         base_per_sqm=950,
         hours_per_sqm=10.0,
@@ -368,8 +364,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Möbel",
-        trade="Tischler",
-        summary="Möbel und Einbauschränke",
         area_range=(1, 10),
         base_per_sqm=650,
         hours_per_sqm=6.0,
@@ -380,8 +374,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Kücheneinrichtung",
-        trade="Tischler",
-        summary="Einbauküchen",
         area_range=(6, 25),
         base_per_sqm=900,
         hours_per_sqm=6.0,
@@ -398,8 +390,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Spezialbau",
-        trade="Tischler",
-        summary="Ladenbau und Sonderanfertigungen",
         area_range=(5, 60),
         base_per_sqm=500,
         hours_per_sqm=5.0,
@@ -409,8 +399,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Dachstuhl",
-        trade="Zimmerer",
-        summary="Dachstühle und Holzbau",
         area_range=(60, 220),
         base_per_sqm=95,
         hours_per_sqm=1.6,
@@ -421,8 +409,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Polsterei",
-        trade="Raumausstatter",
-        summary="Polstermöbel neu beziehen und anfertigen",
         area_range=(1, 8),
         base_per_sqm=420,
         hours_per_sqm=5.0,
@@ -432,8 +418,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Fliesenarbeiten",
-        trade="Fliesenleger",
-        summary="Wand- und Bodenfliesen",
         area_range=(8, 120),
         base_per_sqm=55,
         hours_per_sqm=1.4,
@@ -444,8 +428,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Malerarbeiten",
-        trade="Maler und Lackierer",
-        summary="Anstrich, Tapezieren, Fassade",
         area_range=(30, 400),
         base_per_sqm=9,
         hours_per_sqm=0.45,
@@ -456,8 +438,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Elektro",
-        trade="Elektroniker",
-        summary="Elektroinstallation",
         area_range=(40, 250),
         base_per_sqm=28,
         hours_per_sqm=1.0,
@@ -467,8 +447,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Sanitär",
-        trade="Installateur und Heizungsbauer",
-        summary="Bad und Sanitärinstallation",
         area_range=(5, 25),
         base_per_sqm=420,
         hours_per_sqm=7.0,
@@ -478,8 +456,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Bodenbeläge",
-        trade="Parkettleger",
-        summary="Parkett und Dielenböden",
         area_range=(15, 150),
         base_per_sqm=28,
         hours_per_sqm=0.6,
@@ -490,8 +466,6 @@ PROFILES: tuple[TypeProfile, ...] = (
     ),
     TypeProfile(
         name="Fenster und Türen",
-        trade="Tischler",
-        summary="Holzfenster, Haus- und Innentüren",
         area_range=(2, 30),
         base_per_sqm=380,
         hours_per_sqm=3.5,

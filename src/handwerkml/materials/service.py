@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.db.models import Material, MaterialPrice
 from handwerkml.kit.errors import Conflict, NotFound
-from handwerkml.kit.time import utcnow
+from handwerkml.kit.time import today
 from handwerkml.materials.repository import (
     MaterialFilter,
     MaterialPriceRepository,
@@ -28,11 +28,6 @@ from handwerkml.materials.repository import (
     MaterialSort,
 )
 from handwerkml.materials.schemas import MaterialCreate, MaterialPriceCreate, MaterialUpdate
-
-
-def today() -> date:
-    """The day prices change on; the service's one clock (UTC)."""
-    return utcnow().date()
 
 
 @dataclass(frozen=True, slots=True)
