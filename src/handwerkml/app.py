@@ -26,6 +26,12 @@ from handwerkml.config import Settings, get_settings
 from handwerkml.db.engine import Database
 from handwerkml.health.endpoints import metrics
 from handwerkml.health.endpoints import router as health_router
+from handwerkml.jobs.endpoints import router as jobs_router
+from handwerkml.jobs.endpoints import tasks_router
+from handwerkml.jobs.events import create_event_bus
+from handwerkml.jobs.kinds import load_kinds
+from handwerkml.jobs.metrics import JobMetrics, QueueGauges
+from handwerkml.jobs.runners import create_runner
 from handwerkml.kit.errors import HandwerkError
 from handwerkml.materials.endpoints import router as materials_router
 from handwerkml.observability.metrics import HttpMetrics, MetricsMiddleware
@@ -51,6 +57,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     projects_router,
     materials_router,
     settings_router,
+    jobs_router,
+    tasks_router,
 )
 
 
@@ -97,10 +105,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        load_kinds(settings)
         app.state.database = Database.connect(settings)
+        app.state.job_events = create_event_bus(settings)
+        app.state.runner = create_runner(
+            settings, app.state.database, app.state.job_events, app.state.job_metrics
+        )
+        await app.state.runner.start()
         try:
             yield
         finally:
+            await app.state.runner.stop()
+            await app.state.job_events.close()
             await app.state.database.dispose()
 
     app = FastAPI(
@@ -111,7 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
-    app.state.metrics = HttpMetrics(CollectorRegistry())
+    registry = CollectorRegistry()
+    app.state.metrics = HttpMetrics(registry)
+    app.state.job_metrics = JobMetrics(registry)
+    app.state.queue_gauges = QueueGauges(registry)
 
     for router in ROUTERS:
         app.include_router(router)

@@ -11,10 +11,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
+Queue = Literal["inprocess", "celery"]
+
+
+class TierLimits(BaseModel):
+    """What one tenant tier may use: quota units (chunks) per UTC day and jobs at once."""
+
+    daily_units: int = Field(ge=0)
+    concurrent_jobs: int = Field(ge=1)
+
+
+DEFAULT_TIERS = {
+    "free": TierLimits(daily_units=1_000, concurrent_jobs=2),
+    "premium": TierLimits(daily_units=10_000, concurrent_jobs=5),
+    "enterprise": TierLimits(daily_units=100_000, concurrent_jobs=20),
+}
 
 
 class Settings(BaseSettings):
@@ -42,6 +57,40 @@ class Settings(BaseSettings):
 
     metrics_public: bool = True
     cors_origins: list[str] = []
+
+    # Background jobs (jobs/). "inprocess" runs `job_workers` asyncio workers inside each
+    # API process; "celery" leaves the work to `handwerkml worker` processes, woken
+    # through the Redis broker. The jobs table is the source of truth either way.
+    queue: Queue = "inprocess"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # Names the Celery queue and the Redis event channels, so installations can share a Redis.
+    queue_name: str = "handwerkml"
+    job_workers: int = Field(default=2, ge=0)
+    # A worker that misses heartbeats for this long loses its job to another worker.
+    job_lease_seconds: float = Field(default=30.0, gt=0)
+    # Workers look for due work this often even when nothing woke them (retry
+    # back-offs, expired leases of crashed workers).
+    job_poll_seconds: float = Field(default=1.0, gt=0)
+    # A worker returns a job to the scheduler after this long, so a big job shares
+    # the workers with the jobs of other tenants that arrived after it.
+    job_slice_seconds: float = Field(default=2.0, gt=0)
+    # An item running longer than this fails (and is retried) instead of hanging the job.
+    job_item_timeout_seconds: float = Field(default=600.0, gt=0)
+    # Attempts per item, and the back-off before retry n: base * 2**(n-1), ± jitter share.
+    job_max_attempts: int = Field(default=4, ge=1)
+    job_retry_base_seconds: float = Field(default=60.0, ge=0)
+    job_retry_jitter: float = Field(default=0.1, ge=0, le=1)
+    # A job whose failed share of items exceeds this ends `failed`, otherwise `succeeded`.
+    job_max_failed_share: float = Field(default=0.5, ge=0, le=1)
+    # Finished jobs (and their items) are deleted after this many days.
+    job_retention_days: int = Field(default=30, ge=1)
+    # How often the periodic tick runs (stale-lease sweep, wake-ups, scheduled jobs).
+    job_tick_seconds: float = Field(default=15.0, gt=0)
+    # Modules imported at start-up that register more job kinds (a plugin seam).
+    job_plugins: list[str] = []
+    tiers: dict[str, TierLimits] = DEFAULT_TIERS
+    # `handwerkml worker` serves its Prometheus metrics on this port when set.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     demo_admin_email: str = "admin@demo.handwerkml.de"
     demo_admin_password: SecretStr | None = None

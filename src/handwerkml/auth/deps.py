@@ -7,12 +7,13 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
 from handwerkml.auth import service
 from handwerkml.auth.permissions import Permission
 from handwerkml.auth.principal import Principal
+from handwerkml.config import Settings
 from handwerkml.kit.deps import SettingsDep
 from handwerkml.kit.errors import NotAuthenticated, PermissionDenied
 
@@ -63,18 +64,38 @@ async def get_principal(
     bearer: Annotated[str | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Principal:
-    credential = bearer or api_key
+    principal = await _resolve(request.app, settings, bearer or api_key)
+    request.state.principal = principal
+    return principal
+
+
+async def _resolve(app: Any, settings: Settings, credential: str | None) -> Principal:
     if not credential:
         raise NotAuthenticated()
-    cache: PrincipalCache = request.app.state.principal_cache
+    cache: PrincipalCache = app.state.principal_cache
     principal = cache.get(credential)
     if principal is None:
         # A short session of its own: resolving the caller must not hold the
         # request's transaction open or share its failures.
-        async with request.app.state.database.read() as session:
+        async with app.state.database.read() as session:
             principal, valid_until = await service.resolve_principal(session, settings, credential)
         cache.put(credential, principal, valid_until)
-    request.state.principal = principal
+    return principal
+
+
+async def websocket_principal(websocket: WebSocket, permission: Permission) -> Principal:
+    """The caller of a WebSocket: browsers cannot set headers there, so a `token`
+    query parameter is accepted besides the Authorization and X-API-Key headers."""
+    authorization = websocket.headers.get("authorization", "")
+    scheme, _, bearer = authorization.partition(" ")
+    credential = (
+        (bearer if scheme.lower() == "bearer" else None)
+        or websocket.headers.get("x-api-key")
+        or websocket.query_params.get("token")
+    )
+    principal = await _resolve(websocket.app, websocket.app.state.settings, credential)
+    if not principal.can(permission):
+        raise PermissionDenied(f"Missing permission: {permission}")
     return principal
 
 

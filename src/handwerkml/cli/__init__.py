@@ -1,4 +1,4 @@
-"""The `handwerkml` command line: serve the API, migrate, load demo data, manage users.
+"""The `handwerkml` command line: serve, run workers, migrate, demo data, users, jobs.
 
 Each command lives in its own module; this one only assembles the Typer app that
 the `handwerkml` script entry point (pyproject.toml) runs.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from handwerkml import __version__
-from handwerkml.cli import db, demo, serve, users
+from handwerkml.cli import db, demo, jobs, serve, users, worker
 
 app = typer.Typer(
     name="handwerkml",
@@ -30,6 +30,8 @@ def version() -> None:
 app.command()(serve.serve)
 app.command()(db.migrate)
 app.command()(demo.demo)
+app.command()(worker.worker)
 app.add_typer(users.app, name="users")
+app.add_typer(jobs.app, name="jobs")
 
 __all__ = ["app"]

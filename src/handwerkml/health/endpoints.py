@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Literal
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handwerkml.db.engine import Database
 from handwerkml.kit.time import utcnow
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -69,5 +71,12 @@ async def _check_engine(name: str, engine: AsyncEngine) -> Check:
 
 async def metrics(request: Request) -> Response:
     """Prometheus exposition; mounted by the app factory, behind auth unless metrics_public."""
+    try:
+        async with asyncio.timeout(2):
+            await request.app.state.queue_gauges.refresh(
+                request.app.state.database, request.app.state.settings
+            )
+    except Exception:  # a scrape must answer even when the database does not
+        logger.warning("could not read queue depth for /metrics", exc_info=True)
     body = request.app.state.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -53,3 +53,10 @@ class NotAuthenticated(HandwerkError):
 
 class PermissionDenied(HandwerkError):
     status_code = 403
+
+
+class TooManyRequests(HandwerkError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(retry_after_seconds, 1))})

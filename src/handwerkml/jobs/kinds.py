@@ -1,0 +1,124 @@
+"""What a kind of job is: how it splits into items and what one item does.
+
+A kind is a small class registered under its name. The worker plans a job once
+(`plan` → items) and then runs its items one by one; `run_item` gets the item's
+own transaction, so whatever it writes commits together with the item's status
+and the job's progress, or not at all. Kinds never commit.
+
+Built-in kinds live in jobs/builtin.py; other packages (and tests) register more
+from the modules named in HANDWERKML_JOB_PLUGINS.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handwerkml.config import Settings
+from handwerkml.kit.errors import Unprocessable
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    label: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    stage: str = "run"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    seq: int
+    label: str
+    payload: dict[str, Any]
+    stage: str
+    # 1 on the first try, 2 on the first retry, …
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    result: dict[str, Any] | None = None
+    # Quota units (chunks) this item used; charged to the tenant's day.
+    units: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    job_id: int
+    tenant_id: int | None
+    settings: Settings
+    session: AsyncSession
+
+
+class ItemFailed(Exception):
+    """An item failed for a reason worth showing to people; it may be retried."""
+
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class JobKind(Generic[P]):
+    """Subclass, set `name` and `params`, implement `plan` and `run_item`."""
+
+    name: ClassVar[str]
+    params: type[P]
+    # Whether POST /api/v1/jobs may start it; other kinds have their own endpoints.
+    submittable: ClassVar[bool] = False
+    # Only the system (the scheduler) starts it; it belongs to no tenant.
+    system: ClassVar[bool] = False
+
+    def parse(self, raw: dict[str, Any]) -> P:
+        try:
+            return self.params.model_validate(raw)
+        except ValidationError as exc:
+            reasons = "; ".join(
+                f"{'.'.join(map(str, error['loc'])) or 'params'}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise Unprocessable(reasons, loc=("body", "params")) from exc
+
+    def estimate_units(self, params: P) -> int:
+        """Quota units the job will likely use, checked against the daily quota."""
+        return 0
+
+    async def plan(self, ctx: JobContext, params: P) -> Iterable[ItemSpec]:
+        raise NotImplementedError
+
+    async def run_item(self, ctx: JobContext, params: P, item: Item) -> ItemOutcome:
+        raise NotImplementedError
+
+    async def finish(self, ctx: JobContext, params: P) -> dict[str, Any] | None:
+        """The job's result once every item is done; runs in the finishing transaction."""
+        return None
+
+
+_KINDS: dict[str, JobKind[Any]] = {}
+
+
+def register(kind: type[JobKind[Any]]) -> type[JobKind[Any]]:
+    _KINDS[kind.name] = kind()
+    return kind
+
+
+def get_kind(name: str) -> JobKind[Any] | None:
+    return _KINDS.get(name)
+
+
+def all_kinds() -> dict[str, JobKind[Any]]:
+    return dict(_KINDS)
+
+
+def load_kinds(settings: Settings) -> None:
+    """Import the built-in kinds and every plugin module; safe to call repeatedly."""
+    importlib.import_module("handwerkml.jobs.builtin")
+    for module in settings.job_plugins:
+        importlib.import_module(module)
