@@ -1,0 +1,102 @@
+"""The default provider: a prepared ONNX model run in process by ONNX Runtime.
+
+The model directory comes from `prepare_model` (install time). Loading reads
+only that directory, so it never reaches the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort  # type: ignore[import-untyped]
+
+from handwerkml.embeddings.base import (
+    EmbeddingKind,
+    Embeddings,
+    EmbeddingSpace,
+    FloatMatrix,
+)
+from handwerkml.embeddings.prepare import Manifest, is_prepared
+from handwerkml.embeddings.tokenization import TokenBatcher
+
+
+class ModelNotPreparedError(RuntimeError):
+    def __init__(self, directory: Path) -> None:
+        super().__init__(
+            f"no prepared embedding model in {directory}: run `handwerkml embeddings prepare`"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LocalModelOptions:
+    directory: Path
+    # 0: one thread per core. The whole process shares these threads, so a server
+    # with several workers should give each a share.
+    threads: int = 0
+    # Texts per forward pass; longer batches pad less after sorting by length
+    # but need more memory (batch × tokens × 1536 floats per layer).
+    batch_size: int = 32
+
+
+class LocalOnnxProvider:
+    """Embeds with a prepared model; safe to call from several threads."""
+
+    def __init__(self, options: LocalModelOptions) -> None:
+        if not is_prepared(options.directory):
+            raise ModelNotPreparedError(options.directory)
+        self.manifest = Manifest.read(options.directory)
+        self._space = EmbeddingSpace(self.manifest.model_id, self.manifest.dimension)
+        self._batch_size = max(1, options.batch_size)
+        self._batcher = TokenBatcher.load(
+            options.directory, max_tokens=self.manifest.max_tokens, pad_id=self.manifest.pad_id
+        )
+        session_options = ort.SessionOptions()
+        session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session_options.intra_op_num_threads = options.threads or (os.cpu_count() or 1)
+        session_options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(
+            str(options.directory / "model.onnx"),
+            sess_options=session_options,
+            providers=["CPUExecutionProvider"],
+        )
+        # One forward pass at a time uses all intra-op threads; parallel calls
+        # would only fight over the same cores.
+        self._lock = threading.Lock()
+
+    @property
+    def space(self) -> EmbeddingSpace:
+        return self._space
+
+    async def embed(self, texts: Sequence[str], kind: EmbeddingKind = "passage") -> Embeddings:
+        # Inference holds the cores for milliseconds to seconds: off the event loop.
+        return await asyncio.to_thread(self.embed_sync, texts, kind)
+
+    def embed_sync(self, texts: Sequence[str], kind: EmbeddingKind = "passage") -> Embeddings:
+        if not texts:
+            return Embeddings.empty(self._space)
+        prefix = self.manifest.query_prefix if kind == "query" else self.manifest.passage_prefix
+        rows = self._batcher.token_ids([prefix + text for text in texts])
+        # Sorted by length, each batch pads to its own longest text only.
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        out: FloatMatrix = np.empty((len(rows), self._space.dimension), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            chunk = order[start : start + self._batch_size]
+            batch = self._batcher.pad([rows[i] for i in chunk])
+            with self._lock:
+                (vectors,) = self._session.run(
+                    ["embedding"],
+                    {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask},
+                )
+            out[chunk] = vectors
+        return Embeddings.from_array(self._space, out)
+
+    def count_tokens(self, texts: Sequence[str], kind: EmbeddingKind = "passage") -> int:
+        """Tokens the model sees for `texts` (with prefix and special tokens, truncated)."""
+        prefix = self.manifest.query_prefix if kind == "query" else self.manifest.passage_prefix
+        return sum(len(r) for r in self._batcher.token_ids([prefix + t for t in texts]))
