@@ -1,0 +1,1 @@
+"""Vector stores: one Protocol (base.py), the embedded default (hnsw.py)."""

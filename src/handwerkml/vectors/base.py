@@ -1,0 +1,114 @@
+"""The vector store Protocol every backend implements, and the values it exchanges.
+
+A store holds the vectors of one embedding space (model id + dimension) and
+refuses any other. Every search names a tenant, and backends apply the tenant
+and metadata filters inside the index query, never to its results.
+
+The relational database is the source of truth: a store can be rebuilt from the
+(id, tenant, vector, metadata) rows a `RecordSource` yields, and a crash
+between the database commit and the index write is repaired by replaying rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias
+
+from handwerkml.embeddings.base import Embeddings, EmbeddingSpace
+
+Scalar: TypeAlias = str | int | float | bool
+Metadata: TypeAlias = Mapping[str, Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Inclusive numeric bounds; None leaves a side open."""
+
+    low: float | None = None
+    high: float | None = None
+
+    def contains(self, value: Scalar) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            return False
+        return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+
+
+# A condition on one metadata key: equal to a value, one of several values, or in a range.
+Condition: TypeAlias = Scalar | frozenset[Scalar] | Range
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilter:
+    """Which records a search may return. The tenant is not optional."""
+
+    tenant_id: int
+    where: Mapping[str, Condition] = field(default_factory=dict)
+
+    def matches(self, metadata: Metadata) -> bool:
+        for key, condition in self.where.items():
+            if key not in metadata:
+                return False
+            value = metadata[key]
+            if isinstance(condition, Range):
+                if not condition.contains(value):
+                    return False
+            elif isinstance(condition, frozenset):
+                if value not in condition:
+                    return False
+            elif value != condition:
+                return False
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    score: float  # cosine similarity, higher is closer
+    metadata: Metadata
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRecord:
+    """One row as the database holds it; `vector` is a 1-row Embeddings."""
+
+    id: str
+    tenant_id: int
+    vector: Embeddings
+    metadata: Metadata = field(default_factory=dict)
+
+
+RecordSource: TypeAlias = Callable[[], AsyncIterable[Sequence[VectorRecord]]]
+"""Yields every stored record of a space, in batches (the database's vectors)."""
+
+
+class VectorStore(Protocol):
+    @property
+    def space(self) -> EmbeddingSpace: ...
+
+    async def upsert(
+        self,
+        tenant_id: int,
+        ids: Sequence[str],
+        vectors: Embeddings,
+        metadata: Sequence[Metadata] | None = None,
+    ) -> None:
+        """Insert or replace; replaying the same rows again is harmless."""
+        ...
+
+    async def delete(self, tenant_id: int, ids: Sequence[str]) -> None:
+        """Remove; ids the store does not hold are ignored."""
+        ...
+
+    async def search(
+        self, query: Embeddings, search_filter: SearchFilter, *, k: int = 10
+    ) -> list[SearchHit]:
+        """The k nearest records of the filter's tenant that match it, best first."""
+        ...
+
+    async def count(self, tenant_id: int | None = None) -> int: ...
+
+    async def rebuild(self, source: RecordSource) -> None:
+        """Drop everything held and load the rows `source` yields."""
+        ...

@@ -1,0 +1,555 @@
+"""The embedded vector store: exact numpy search for small tenants, faiss HNSW above.
+
+Each tenant is its own partition, so a search can only ever touch its tenant's
+vectors. Inside a partition, metadata filters become a bitmap that faiss checks
+while it walks the graph (IDSelectorBitmap); when a filter leaves few records,
+an exact scan of just those records is faster and exact, so that is used.
+
+Why faiss (see docs/embeddings.md for the numbers): the same latency and recall
+as hnswlib on our vectors, a wheel for every platform (hnswlib must be compiled),
+filters evaluated in C++ during the search (hnswlib calls back into Python per
+candidate), MIT licence.
+
+Persistence: `save` writes each changed partition beside the database and a
+manifest (space, tenants, the caller's watermark) last. `open` loads it when it
+is complete and of the same space; otherwise the store starts empty and
+`needs_rebuild` tells the caller to `rebuild` from the database, the source of
+truth. Writes after the saved watermark are replayed by the caller; upserts and
+deletes are idempotent, so replaying too much is harmless.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+
+from handwerkml.embeddings.base import Embeddings, EmbeddingSpace, FloatMatrix
+from handwerkml.vectors.base import (
+    Metadata,
+    Range,
+    RecordSource,
+    Scalar,
+    SearchFilter,
+    SearchHit,
+    VectorRecord,
+)
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class HnswOptions:
+    directory: Path  # e.g. <directory of the SQLite file>/vectors
+    # A partition switches from exact search to HNSW at this many live vectors.
+    exact_below: int = 50_000
+    # A filtered search scans exactly when at most this many records match.
+    exact_filter_below: int = 20_000
+    m: int = 32
+    ef_construction: int = 200
+    ef_search: int = 256
+    # Rebuild a partition's graph once this share of its slots are deleted.
+    compact_ratio: float = 0.25
+
+
+def collection_name(space: EmbeddingSpace) -> str:
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", space.model_id).strip("_")
+    return f"{slug}-{space.dimension}d"
+
+
+class _RWLock:
+    """Many searches at once (faiss releases the GIL), writes alone."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            while self._writing or self._readers:
+                self._cond.wait()
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+class _MetadataIndex:
+    """Postings per (key, value) and a float column per key: a filter becomes a
+    slot bitmap with numpy operations instead of a Python test per record."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, dict[Scalar, list[int]]] = {}
+        self._arrays: dict[tuple[str, Scalar], npt.NDArray[np.int64]] = {}
+        self._numbers: dict[str, npt.NDArray[np.float64]] = {}
+        self._size = 0
+
+    def add(self, start: int, metadata: Sequence[Metadata]) -> None:
+        end = start + len(metadata)
+        for column in self._numbers.values():
+            if len(column) < end:
+                self._grow()
+                break
+        self._size = max(self._size, end)
+        for slot, meta in enumerate(metadata, start):
+            for key, value in meta.items():
+                self._postings.setdefault(key, {}).setdefault(value, []).append(slot)
+                self._arrays.pop((key, value), None)
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    existing = self._numbers.get(key)
+                    if existing is None:
+                        column = self._numbers[key] = np.full(
+                            max(self._capacity(), end), np.nan, dtype=np.float64
+                        )
+                    else:
+                        if len(existing) < end:
+                            self._grow()
+                        column = self._numbers[key]
+                    column[slot] = float(value)
+
+    def _capacity(self) -> int:
+        return max((len(c) for c in self._numbers.values()), default=self._size)
+
+    def _grow(self) -> None:
+        capacity = max(int(self._capacity() * 1.5), self._size + 1024)
+        for key, column in self._numbers.items():
+            grown = np.full(capacity, np.nan, dtype=np.float64)
+            grown[: len(column)] = column
+            self._numbers[key] = grown
+
+    def _slots(self, key: str, value: Scalar) -> npt.NDArray[np.int64]:
+        cached = self._arrays.get((key, value))
+        if cached is None:
+            cached = np.asarray(self._postings.get(key, {}).get(value, []), dtype=np.int64)
+            self._arrays[(key, value)] = cached
+        return cached
+
+    def restrict(self, mask: BoolArray, where: Mapping[str, Any]) -> None:
+        """Clear in `mask` every slot that fails a condition of `where`."""
+        size = len(mask)
+        for key, condition in where.items():
+            if isinstance(condition, Range):
+                column = self._numbers.get(key)
+                if column is None:
+                    mask[:] = False
+                    return
+                values = column[:size]
+                ok = ~np.isnan(values)
+                if condition.low is not None:
+                    ok &= values >= condition.low
+                if condition.high is not None:
+                    ok &= values <= condition.high
+                mask &= ok
+            else:
+                allowed = np.zeros(size, dtype=bool)
+                accepted = condition if isinstance(condition, frozenset) else (condition,)
+                for value in accepted:
+                    slots = self._slots(key, value)
+                    allowed[slots[slots < size]] = True
+                mask &= allowed
+
+
+class _Partition:
+    """One tenant's vectors in slots; a deleted slot stays dead until compaction."""
+
+    def __init__(self, dimension: int, options: HnswOptions) -> None:
+        self.dimension = dimension
+        self.options = options
+        self.vectors: FloatMatrix = np.zeros((0, dimension), dtype=np.float32)
+        self.alive: BoolArray = np.zeros(0, dtype=bool)
+        self.size = 0
+        self.keys: list[str] = []
+        self.metadata: list[Metadata] = []
+        self.slot_of: dict[str, int] = {}
+        self.filters = _MetadataIndex()
+        self.index: Any = None  # faiss.IndexHNSWFlat over slots [0, index.ntotal)
+        self.dirty = True
+
+    @property
+    def live(self) -> int:
+        return len(self.slot_of)
+
+    def upsert(
+        self, ids: Sequence[str], vectors: FloatMatrix, metadata: Sequence[Metadata]
+    ) -> None:
+        for key in ids:
+            old = self.slot_of.pop(key, None)
+            if old is not None:
+                self.alive[old] = False
+        needed = self.size + len(ids)
+        if needed > len(self.alive):
+            capacity = max(needed, int(len(self.alive) * 1.5), 1024)
+            grown = np.zeros((capacity, self.dimension), dtype=np.float32)
+            grown[: self.size] = self.vectors[: self.size]
+            alive = np.zeros(capacity, dtype=bool)
+            alive[: self.size] = self.alive[: self.size]
+            self.vectors, self.alive = grown, alive
+        start = self.size
+        self.vectors[start:needed] = vectors
+        self.alive[start:needed] = True
+        for offset, (key, meta) in enumerate(zip(ids, metadata, strict=True)):
+            self.slot_of[key] = start + offset
+            self.keys.append(key)
+            self.metadata.append(dict(meta))
+        self.filters.add(start, metadata)
+        self.size = needed
+        self.dirty = True
+        self._maintain()
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for key in ids:
+            slot = self.slot_of.pop(key, None)
+            if slot is not None:
+                self.alive[slot] = False
+                self.dirty = True
+        self._maintain()
+
+    def _maintain(self) -> None:
+        dead = self.size - self.live
+        if self.size and dead > self.options.compact_ratio * self.size:
+            self._compact()
+        if self.live < self.options.exact_below // 2:
+            self.index = None  # shrunk well below the threshold: exact is cheaper
+        elif self.live >= self.options.exact_below and self.index is None:
+            self._build_index(0)
+        elif self.index is not None and self.index.ntotal < self.size:
+            self._build_index(int(self.index.ntotal))
+
+    def _compact(self) -> None:
+        keep = np.flatnonzero(self.alive[: self.size])
+        self.vectors = np.ascontiguousarray(self.vectors[keep])
+        self.alive = np.ones(len(keep), dtype=bool)
+        self.keys = [self.keys[i] for i in keep]
+        self.metadata = [self.metadata[i] for i in keep]
+        self.slot_of = {key: slot for slot, key in enumerate(self.keys)}
+        self.size = len(keep)
+        self.filters = _MetadataIndex()
+        self.filters.add(0, self.metadata)
+        self.index = None
+
+    def _build_index(self, start: int) -> None:
+        if self.index is None:
+            self.index = faiss.IndexHNSWFlat(
+                self.dimension, self.options.m, faiss.METRIC_INNER_PRODUCT
+            )
+            self.index.hnsw.efConstruction = self.options.ef_construction
+        # Graph labels are slot numbers: faiss numbers vectors in the order added.
+        self.index.add(self.vectors[start : self.size])
+
+    def record_mask(self, where: Mapping[str, Any]) -> BoolArray:
+        mask = self.alive[: self.size].copy()
+        self.filters.restrict(mask, where)
+        return mask
+
+    def search(self, query: FloatMatrix, where: Mapping[str, Any], k: int) -> list[SearchHit]:
+        mask = self.record_mask(where) if where else self.alive[: self.size]
+        matching = int(mask.sum())
+        if matching == 0:
+            return []
+        exact_limit = self.options.exact_filter_below if where else self.options.exact_below
+        if self.index is None or matching <= exact_limit:
+            slots = np.flatnonzero(mask)
+            return self._hits(slots, self.vectors[slots] @ query[0], k)
+        return self._search_graph(query, mask, matching, k)
+
+    def _search_graph(
+        self, query: FloatMatrix, mask: BoolArray, matching: int, k: int
+    ) -> list[SearchHit]:
+        indexed = int(self.index.ntotal)
+        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+        params.efSearch = max(self.options.ef_search, k)
+        bits = None
+        if matching < indexed or not mask[:indexed].all():
+            bits = np.packbits(mask[:indexed], bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(indexed, faiss.swig_ptr(bits))
+        scores, labels = self.index.search(query, k, params=params)
+        del bits  # kept alive until here: the selector points into it
+        found = labels[0] >= 0
+        slots, slot_scores = labels[0][found], scores[0][found]
+        if indexed < self.size:  # not yet in the graph: scan them exactly
+            tail = np.flatnonzero(mask[indexed:]) + indexed
+            slots = np.concatenate([slots, tail])
+            slot_scores = np.concatenate([slot_scores, self.vectors[tail] @ query[0]])
+        return self._hits(slots, slot_scores, k)
+
+    def _hits(self, slots: npt.NDArray[np.int64], scores: FloatMatrix, k: int) -> list[SearchHit]:
+        if len(slots) > k:
+            top = np.argpartition(-scores, k - 1)[:k]
+            slots, scores = slots[top], scores[top]
+        order = np.argsort(-scores, kind="stable")
+        return [
+            SearchHit(self.keys[int(slots[i])], float(scores[i]), self.metadata[int(slots[i])])
+            for i in order
+        ]
+
+    # --- persistence -------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        if self.size != self.live:
+            self._compact()
+            self._maintain()
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        np.save(tmp / "vectors.npy", self.vectors[: self.size])
+        (tmp / "records.json").write_text(
+            json.dumps({"keys": self.keys, "metadata": self.metadata}), encoding="utf-8"
+        )
+        if self.index is not None:
+            faiss.write_index(self.index, str(tmp / "hnsw.faiss"))
+        _replace_dir(tmp, directory)
+        self.dirty = False
+
+    @classmethod
+    def load(cls, directory: Path, dimension: int, options: HnswOptions) -> _Partition:
+        part = cls(dimension, options)
+        vectors = np.load(directory / "vectors.npy")
+        records = json.loads((directory / "records.json").read_text(encoding="utf-8"))
+        if vectors.shape != (len(records["keys"]), dimension):
+            raise ValueError(f"{directory}: vectors and records disagree")
+        part.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        part.size = len(records["keys"])
+        part.alive = np.ones(part.size, dtype=bool)
+        part.keys = list(records["keys"])
+        part.metadata = list(records["metadata"])
+        part.slot_of = {key: slot for slot, key in enumerate(part.keys)}
+        part.filters.add(0, part.metadata)
+        index_path = directory / "hnsw.faiss"
+        if index_path.exists():
+            part.index = faiss.read_index(str(index_path))
+            if part.index.ntotal != part.size or part.index.d != dimension:
+                part.index = None
+        part._maintain()
+        part.dirty = False
+        return part
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+class EmbeddedVectorStore:
+    """In-process store for one embedding space; implements vectors.base.VectorStore."""
+
+    def __init__(self, space: EmbeddingSpace, options: HnswOptions) -> None:
+        self._space = space
+        self._options = options
+        self._partitions: dict[int, _Partition] = {}
+        self._lock = _RWLock()
+        self.path = options.directory / collection_name(space)
+        self.watermark: Any = None
+        self.needs_rebuild = True
+
+    @classmethod
+    def open(cls, space: EmbeddingSpace, options: HnswOptions) -> EmbeddedVectorStore:
+        """Load the saved state; on anything missing or foreign, start empty and flag it."""
+        store = cls(space, options)
+        try:
+            store._load()
+        except (OSError, ValueError, KeyError, RuntimeError):
+            store._partitions = {}
+            store.watermark = None
+            store.needs_rebuild = True
+        return store
+
+    @property
+    def space(self) -> EmbeddingSpace:
+        return self._space
+
+    # --- sync API (threads, CLI, benchmarks) -----------------------------
+    def upsert_sync(
+        self,
+        tenant_id: int,
+        ids: Sequence[str],
+        vectors: Embeddings,
+        metadata: Sequence[Metadata] | None = None,
+    ) -> None:
+        self._space.require(vectors.space)
+        if len(ids) != len(vectors):
+            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate ids in one upsert")
+        meta = metadata if metadata is not None else [{}] * len(ids)
+        if len(meta) != len(ids):
+            raise ValueError(f"{len(meta)} metadata entries for {len(ids)} ids")
+        with self._lock.write():
+            part = self._partitions.get(tenant_id)
+            if part is None:
+                part = self._partitions[tenant_id] = _Partition(
+                    self._space.dimension, self._options
+                )
+            part.upsert(list(ids), vectors.vectors, meta)
+
+    def delete_sync(self, tenant_id: int, ids: Sequence[str]) -> None:
+        with self._lock.write():
+            part = self._partitions.get(tenant_id)
+            if part is not None:
+                part.delete(list(ids))
+
+    def search_sync(
+        self, query: Embeddings, search_filter: SearchFilter, *, k: int = 10
+    ) -> list[SearchHit]:
+        self._space.require(query.space)
+        if len(query) != 1:
+            raise ValueError(f"search takes one query vector, got {len(query)}")
+        if k < 1:
+            return []
+        _check_where(search_filter.where)
+        with self._lock.read():
+            part = self._partitions.get(search_filter.tenant_id)
+            if part is None:
+                return []
+            return part.search(query.vectors, search_filter.where, k)
+
+    def count_sync(self, tenant_id: int | None = None) -> int:
+        with self._lock.read():
+            if tenant_id is not None:
+                part = self._partitions.get(tenant_id)
+                return part.live if part else 0
+            return sum(p.live for p in self._partitions.values())
+
+    def ids(self, tenant_id: int) -> set[str]:
+        """The ids held for a tenant, to reconcile with the database."""
+        with self._lock.read():
+            part = self._partitions.get(tenant_id)
+            return set(part.slot_of) if part else set()
+
+    def rebuild_sync(self, records: Iterable[Sequence[VectorRecord]]) -> None:
+        fresh: dict[int, _Partition] = {}
+        # Grouped per tenant and inserted in large batches: faiss builds the graph
+        # in parallel for a batch, one vector at a time it cannot.
+        pending: dict[int, list[VectorRecord]] = {}
+        for batch in records:
+            for record in batch:
+                self._space.require(record.vector.space)
+                pending.setdefault(record.tenant_id, []).append(record)
+        for tenant_id, rows in pending.items():
+            part = fresh[tenant_id] = _Partition(self._space.dimension, self._options)
+            latest = {r.id: r for r in rows}  # the last row of an id wins, as in upsert
+            part.upsert(
+                list(latest),
+                np.concatenate([r.vector.vectors for r in latest.values()]),
+                [r.metadata for r in latest.values()],
+            )
+        with self._lock.write():
+            self._partitions = fresh
+            self.needs_rebuild = False
+            # Every partition differs from what is on disk now.
+            for part in fresh.values():
+                part.dirty = True
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def save(self, watermark: Any = None) -> None:
+        """Write changed partitions, then the manifest; `watermark` is the caller's
+        position in the database's change order (JSON-serialisable)."""
+        with self._lock.write():
+            self.path.mkdir(parents=True, exist_ok=True)
+            for tenant_id, part in self._partitions.items():
+                if part.dirty or not (self.path / f"tenant-{tenant_id}").exists():
+                    part.save(self.path / f"tenant-{tenant_id}")
+            for stale in self.path.glob("tenant-*"):
+                name = stale.name.removeprefix("tenant-")
+                if not name.isdigit() or int(name) not in self._partitions:
+                    shutil.rmtree(stale, ignore_errors=True)
+            manifest = {
+                "format": FORMAT,
+                "model_id": self._space.model_id,
+                "dimension": self._space.dimension,
+                "tenants": sorted(self._partitions),
+                "watermark": watermark,
+            }
+            tmp = self.path / (MANIFEST + ".tmp")
+            tmp.write_text(json.dumps(manifest), encoding="utf-8")
+            os.replace(tmp, self.path / MANIFEST)
+            self.watermark = watermark
+            self.needs_rebuild = False
+
+    def _load(self) -> None:
+        manifest = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        if (
+            manifest["format"] != FORMAT
+            or manifest["model_id"] != self._space.model_id
+            or manifest["dimension"] != self._space.dimension
+        ):
+            raise ValueError("saved index belongs to another space or format")
+        self._partitions = {
+            int(tenant): _Partition.load(
+                self.path / f"tenant-{tenant}", self._space.dimension, self._options
+            )
+            for tenant in manifest["tenants"]
+        }
+        self.watermark = manifest["watermark"]
+        self.needs_rebuild = False
+
+    # --- async API (vectors.base.VectorStore) ----------------------------
+    async def upsert(
+        self,
+        tenant_id: int,
+        ids: Sequence[str],
+        vectors: Embeddings,
+        metadata: Sequence[Metadata] | None = None,
+    ) -> None:
+        await asyncio.to_thread(self.upsert_sync, tenant_id, ids, vectors, metadata)
+
+    async def delete(self, tenant_id: int, ids: Sequence[str]) -> None:
+        await asyncio.to_thread(self.delete_sync, tenant_id, ids)
+
+    async def search(
+        self, query: Embeddings, search_filter: SearchFilter, *, k: int = 10
+    ) -> list[SearchHit]:
+        return await asyncio.to_thread(self.search_sync, query, search_filter, k=k)
+
+    async def count(self, tenant_id: int | None = None) -> int:
+        return self.count_sync(tenant_id)
+
+    async def rebuild(self, source: RecordSource) -> None:
+        batches = [batch async for batch in source()]
+        await asyncio.to_thread(self.rebuild_sync, batches)
+
+
+def _check_where(where: Mapping[str, Any]) -> None:
+    for key, condition in where.items():
+        if isinstance(condition, float) and math.isnan(condition):
+            raise ValueError(f"filter on {key!r}: NaN matches nothing")
+        if not isinstance(condition, Range | frozenset | str | int | float | bool):
+            raise TypeError(f"filter on {key!r}: unsupported condition {condition!r}")
+
+
+__all__ = ["EmbeddedVectorStore", "HnswOptions", "Scalar", "collection_name"]
