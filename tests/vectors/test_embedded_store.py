@@ -240,3 +240,16 @@ def test_replaying_writes_after_the_watermark_catches_up(tmp_path: Path) -> None
     assert restarted.watermark == 300
     apply(restarted, log[restarted.watermark - 10 :])  # replaying a little too much is harmless
     assert restarted.ids(1) == {f"v{i}" for i in range(40, 400)}
+
+
+def test_graph_partition_shrinks_back_to_exact(tmp_path: Path) -> None:
+    data = clustered(800, seed=13)
+    store = EmbeddedVectorStore(SPACE, options(tmp_path, compact_ratio=0.9))
+    store.upsert_sync(1, ids(800), data, [{"all": True}] * 800)
+    assert store._partitions[1].index is not None
+    # A filter every record matches goes through the graph without a selector.
+    assert store.search_sync(data.row(3), SearchFilter(1, {"all": True}), k=1)[0].id == "v3"
+    store.delete_sync(1, [f"v{i}" for i in range(600)])
+    assert store._partitions[1].index is None
+    assert store.search_sync(data.row(700), SearchFilter(1), k=1)[0].id == "v700"
+    assert store.count_sync(1) == 200

@@ -183,19 +183,24 @@ class _MetadataIndex:
 
 
 class _Partition:
-    """One tenant's vectors in slots; a deleted slot stays dead until compaction."""
+    """One tenant's vectors in slots; a deleted slot stays dead until compaction.
+
+    Below the threshold the vectors live in `pending` (numpy) and are scanned
+    exactly. Above it they live only in the faiss index (graph + flat storage,
+    slot = faiss label), so a million vectors are not held twice.
+    """
 
     def __init__(self, dimension: int, options: HnswOptions) -> None:
         self.dimension = dimension
         self.options = options
-        self.vectors: FloatMatrix = np.zeros((0, dimension), dtype=np.float32)
+        self.pending: FloatMatrix = np.zeros((0, dimension), dtype=np.float32)
         self.alive: BoolArray = np.zeros(0, dtype=bool)
         self.size = 0
         self.keys: list[str] = []
         self.metadata: list[Metadata] = []
         self.slot_of: dict[str, int] = {}
         self.filters = _MetadataIndex()
-        self.index: Any = None  # faiss.IndexHNSWFlat over slots [0, index.ntotal)
+        self.index: Any = None  # faiss.IndexHNSWFlat holding every slot, or None
         self.dirty = True
 
     @property
@@ -209,16 +214,20 @@ class _Partition:
             old = self.slot_of.pop(key, None)
             if old is not None:
                 self.alive[old] = False
-        needed = self.size + len(ids)
+        start, needed = self.size, self.size + len(ids)
         if needed > len(self.alive):
-            capacity = max(needed, int(len(self.alive) * 1.5), 1024)
-            grown = np.zeros((capacity, self.dimension), dtype=np.float32)
-            grown[: self.size] = self.vectors[: self.size]
-            alive = np.zeros(capacity, dtype=bool)
-            alive[: self.size] = self.alive[: self.size]
-            self.vectors, self.alive = grown, alive
-        start = self.size
-        self.vectors[start:needed] = vectors
+            alive = np.zeros(max(needed, int(len(self.alive) * 1.5), 1024), dtype=bool)
+            alive[:start] = self.alive[:start]
+            self.alive = alive
+        if self.index is None:
+            if needed > len(self.pending):
+                grown = np.zeros((len(self.alive), self.dimension), dtype=np.float32)
+                grown[:start] = self.pending[:start]
+                self.pending = grown
+            self.pending[start:needed] = vectors
+        else:
+            # Graph labels are slot numbers: faiss numbers vectors in the order added.
+            self.index.add(np.ascontiguousarray(vectors))
         self.alive[start:needed] = True
         for offset, (key, meta) in enumerate(zip(ids, metadata, strict=True)):
             self.slot_of[key] = start + offset
@@ -241,16 +250,26 @@ class _Partition:
         dead = self.size - self.live
         if self.size and dead > self.options.compact_ratio * self.size:
             self._compact()
-        if self.live < self.options.exact_below // 2:
-            self.index = None  # shrunk well below the threshold: exact is cheaper
-        elif self.live >= self.options.exact_below and self.index is None:
-            self._build_index(0)
-        elif self.index is not None and self.index.ntotal < self.size:
-            self._build_index(int(self.index.ntotal))
+        if self.index is not None and self.live < self.options.exact_below // 2:
+            # Shrunk well below the threshold: exact is cheaper than the graph.
+            self.pending = np.array(self._stored(), copy=True)
+            self.index = None
+        elif self.index is None and self.live >= self.options.exact_below:
+            self._build_index()
+
+    def _stored(self) -> FloatMatrix:
+        """Every slot's vector; a view into faiss's storage while there is a graph."""
+        if self.index is None:
+            return self.pending[: self.size]
+        storage = faiss.downcast_index(self.index.storage)
+        flat = faiss.rev_swig_ptr(storage.get_xb(), self.size * self.dimension)
+        view: FloatMatrix = np.asarray(flat).reshape(self.size, self.dimension)
+        return view
 
     def _compact(self) -> None:
         keep = np.flatnonzero(self.alive[: self.size])
-        self.vectors = np.ascontiguousarray(self.vectors[keep])
+        self.pending = np.ascontiguousarray(self._stored()[keep])
+        self.index = None
         self.alive = np.ones(len(keep), dtype=bool)
         self.keys = [self.keys[i] for i in keep]
         self.metadata = [self.metadata[i] for i in keep]
@@ -258,16 +277,13 @@ class _Partition:
         self.size = len(keep)
         self.filters = _MetadataIndex()
         self.filters.add(0, self.metadata)
-        self.index = None
 
-    def _build_index(self, start: int) -> None:
-        if self.index is None:
-            self.index = faiss.IndexHNSWFlat(
-                self.dimension, self.options.m, faiss.METRIC_INNER_PRODUCT
-            )
-            self.index.hnsw.efConstruction = self.options.ef_construction
-        # Graph labels are slot numbers: faiss numbers vectors in the order added.
-        self.index.add(self.vectors[start : self.size])
+    def _build_index(self) -> None:
+        index = faiss.IndexHNSWFlat(self.dimension, self.options.m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = self.options.ef_construction
+        index.add(self.pending[: self.size])
+        self.index = index
+        self.pending = np.zeros((0, self.dimension), dtype=np.float32)
 
     def record_mask(self, where: Mapping[str, Any]) -> BoolArray:
         mask = self.alive[: self.size].copy()
@@ -279,31 +295,25 @@ class _Partition:
         matching = int(mask.sum())
         if matching == 0:
             return []
-        exact_limit = self.options.exact_filter_below if where else self.options.exact_below
-        if self.index is None or matching <= exact_limit:
+        if self.index is None:
             slots = np.flatnonzero(mask)
-            return self._hits(slots, self.vectors[slots] @ query[0], k)
-        return self._search_graph(query, mask, matching, k)
-
-    def _search_graph(
-        self, query: FloatMatrix, mask: BoolArray, matching: int, k: int
-    ) -> list[SearchHit]:
-        indexed = int(self.index.ntotal)
-        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-        params.efSearch = max(self.options.ef_search, k)
+            return self._hits(slots, self.pending[slots] @ query[0], k)
+        if where and matching <= self.options.exact_filter_below:
+            # Few matches: a flat scan of just those beats walking the graph.
+            params = faiss.SearchParameters()
+            target = self.index.storage
+        else:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = max(self.options.ef_search, k)
+            target = self.index
         bits = None
-        if matching < indexed or not mask[:indexed].all():
-            bits = np.packbits(mask[:indexed], bitorder="little")
-            params.sel = faiss.IDSelectorBitmap(indexed, faiss.swig_ptr(bits))
-        scores, labels = self.index.search(query, k, params=params)
+        if matching < self.size:
+            bits = np.packbits(mask, bitorder="little")
+            params.sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
+        scores, labels = target.search(query, k, params=params)
         del bits  # kept alive until here: the selector points into it
         found = labels[0] >= 0
-        slots, slot_scores = labels[0][found], scores[0][found]
-        if indexed < self.size:  # not yet in the graph: scan them exactly
-            tail = np.flatnonzero(mask[indexed:]) + indexed
-            slots = np.concatenate([slots, tail])
-            slot_scores = np.concatenate([slot_scores, self.vectors[tail] @ query[0]])
-        return self._hits(slots, slot_scores, k)
+        return self._hits(labels[0][found], scores[0][found], k)
 
     def _hits(self, slots: npt.NDArray[np.int64], scores: FloatMatrix, k: int) -> list[SearchHit]:
         if len(slots) > k:
@@ -323,34 +333,37 @@ class _Partition:
         tmp = directory.with_name(directory.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        np.save(tmp / "vectors.npy", self.vectors[: self.size])
         (tmp / "records.json").write_text(
             json.dumps({"keys": self.keys, "metadata": self.metadata}), encoding="utf-8"
         )
+        # The faiss file holds the vectors too; vectors.npy only without a graph.
         if self.index is not None:
             faiss.write_index(self.index, str(tmp / "hnsw.faiss"))
+        else:
+            np.save(tmp / "vectors.npy", self.pending[: self.size])
         _replace_dir(tmp, directory)
         self.dirty = False
 
     @classmethod
     def load(cls, directory: Path, dimension: int, options: HnswOptions) -> _Partition:
         part = cls(dimension, options)
-        vectors = np.load(directory / "vectors.npy")
         records = json.loads((directory / "records.json").read_text(encoding="utf-8"))
-        if vectors.shape != (len(records["keys"]), dimension):
-            raise ValueError(f"{directory}: vectors and records disagree")
-        part.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         part.size = len(records["keys"])
+        index_path = directory / "hnsw.faiss"
+        if index_path.exists():
+            part.index = faiss.read_index(str(index_path))
+            if part.index.ntotal != part.size or part.index.d != dimension:
+                raise ValueError(f"{directory}: index and records disagree")
+        else:
+            vectors = np.load(directory / "vectors.npy")
+            if vectors.shape != (part.size, dimension):
+                raise ValueError(f"{directory}: vectors and records disagree")
+            part.pending = np.ascontiguousarray(vectors, dtype=np.float32)
         part.alive = np.ones(part.size, dtype=bool)
         part.keys = list(records["keys"])
         part.metadata = list(records["metadata"])
         part.slot_of = {key: slot for slot, key in enumerate(part.keys)}
         part.filters.add(0, part.metadata)
-        index_path = directory / "hnsw.faiss"
-        if index_path.exists():
-            part.index = faiss.read_index(str(index_path))
-            if part.index.ntotal != part.size or part.index.d != dimension:
-                part.index = None
         part._maintain()
         part.dirty = False
         return part
