@@ -261,7 +261,7 @@ class _Partition:
         """Every slot's vector; a view into faiss's storage while there is a graph."""
         if self.index is None:
             return self.pending[: self.size]
-        storage = faiss.downcast_index(self.index.storage)
+        storage: Any = faiss.downcast_index(self.index.storage)  # an IndexFlat
         flat = faiss.rev_swig_ptr(storage.get_xb(), self.size * self.dimension)
         view: FloatMatrix = np.asarray(flat).reshape(self.size, self.dimension)
         return view
