@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from handwerkml.embeddings.base import Embeddings, EmbeddingSpace, SpaceMismatchError
-from handwerkml.vectors.base import Condition, Range, SearchFilter, VectorRecord, VectorStore
+from handwerkml.vectors.base import Condition, Range, SearchFilter, VectorBatch, VectorStore
 from handwerkml.vectors.hnsw import EmbeddedVectorStore, HnswOptions
 
 SPACE = EmbeddingSpace("test:clustered", 32)
@@ -180,29 +180,35 @@ def test_save_and_reload(tmp_path: Path) -> None:
     assert other.count_sync() == 0
 
 
-async def _source(records: list[VectorRecord]) -> AsyncIterator[list[VectorRecord]]:
-    for start in range(0, len(records), 250):
-        yield records[start : start + 250]
+async def _source(data: Embeddings) -> AsyncIterator[VectorBatch]:
+    """What the database would yield: rows of both tenants mixed, in batches."""
+    for start in range(0, len(data), 250):
+        rows = range(start, min(start + 250, len(data)))
+        yield VectorBatch(
+            ids=[f"v{i}" for i in rows],
+            tenant_ids=[1 + i % 2 for i in rows],
+            vectors=Embeddings(data.space, data.vectors[start : start + 250]),
+            metadata=[{"region": "NRW"} for _ in rows],
+        )
 
 
 async def test_rebuild_after_the_index_files_are_lost(tmp_path: Path) -> None:
     data = clustered(1200, seed=10)
-    records = [
-        VectorRecord(f"v{i}", 1 + i % 2, data.row(i), {"region": "NRW"}) for i in range(1200)
-    ]
     opts = options(tmp_path)
     store = EmbeddedVectorStore(SPACE, opts)
-    await store.rebuild(lambda: _source(records))
+    await store.rebuild(lambda: _source(data))
     store.save(watermark=7)
     shutil.rmtree(opts.directory)
 
     fresh = EmbeddedVectorStore.open(SPACE, opts)
     assert fresh.needs_rebuild
     assert await fresh.count() == 0
-    await fresh.rebuild(lambda: _source(records))
+    await fresh.rebuild(lambda: _source(data))
     assert await fresh.count() == 1200
+    assert await fresh.count(1) == 600
     hits = await fresh.search(data.row(4), SearchFilter(1, {"region": "NRW"}), k=3)
     assert hits[0].id == "v4"
+    assert all(int(h.id[1:]) % 2 == 0 for h in hits)  # tenant 1 holds the even rows
 
 
 def test_truncated_files_mean_rebuild(tmp_path: Path) -> None:

@@ -70,17 +70,23 @@ class SearchHit:
 
 
 @dataclass(frozen=True, slots=True)
-class VectorRecord:
-    """One row as the database holds it; `vector` is a 1-row Embeddings."""
+class VectorBatch:
+    """Rows as the database holds them, column-wise: row i is (ids[i], tenant_ids[i],
+    vectors.vectors[i], metadata[i]). Column-wise because a rebuild reads millions."""
 
-    id: str
-    tenant_id: int
-    vector: Embeddings
-    metadata: Metadata = field(default_factory=dict)
+    ids: Sequence[str]
+    tenant_ids: Sequence[int]
+    vectors: Embeddings
+    metadata: Sequence[Metadata]
+
+    def __post_init__(self) -> None:
+        sizes = {len(self.ids), len(self.tenant_ids), len(self.vectors), len(self.metadata)}
+        if len(sizes) != 1:
+            raise ValueError("ids, tenant_ids, vectors and metadata differ in length")
 
 
-RecordSource: TypeAlias = Callable[[], AsyncIterable[Sequence[VectorRecord]]]
-"""Yields every stored record of a space, in batches (the database's vectors)."""
+RecordSource: TypeAlias = Callable[[], AsyncIterable[VectorBatch]]
+"""Yields every stored row of a space (the database's vectors), batch by batch."""
 
 
 class VectorStore(Protocol):

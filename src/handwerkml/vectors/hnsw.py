@@ -45,7 +45,7 @@ from handwerkml.vectors.base import (
     Scalar,
     SearchFilter,
     SearchHit,
-    VectorRecord,
+    VectorBatch,
 )
 
 FORMAT = 1
@@ -464,29 +464,32 @@ class EmbeddedVectorStore:
             part = self._partitions.get(tenant_id)
             return set(part.slot_of) if part else set()
 
-    def rebuild_sync(self, records: Iterable[Sequence[VectorRecord]]) -> None:
+    def rebuild_sync(self, batches: Iterable[VectorBatch]) -> None:
+        # Collected per tenant and inserted at once: faiss builds a graph in
+        # parallel from one large batch, from one vector at a time it cannot.
+        ids: dict[int, list[str]] = {}
+        blocks: dict[int, list[FloatMatrix]] = {}
+        metadata: dict[int, list[Metadata]] = {}
+        for batch in batches:
+            self._space.require(batch.vectors.space)
+            tenants = np.asarray(batch.tenant_ids)
+            for tenant_id in np.unique(tenants).tolist():
+                rows = np.flatnonzero(tenants == tenant_id)
+                positions = rows.tolist()
+                ids.setdefault(tenant_id, []).extend(batch.ids[i] for i in positions)
+                metadata.setdefault(tenant_id, []).extend(batch.metadata[i] for i in positions)
+                blocks.setdefault(tenant_id, []).append(batch.vectors.vectors[rows])
         fresh: dict[int, _Partition] = {}
-        # Grouped per tenant and inserted in large batches: faiss builds the graph
-        # in parallel for a batch, one vector at a time it cannot.
-        pending: dict[int, list[VectorRecord]] = {}
-        for batch in records:
-            for record in batch:
-                self._space.require(record.vector.space)
-                pending.setdefault(record.tenant_id, []).append(record)
-        for tenant_id, rows in pending.items():
+        for tenant_id, keys in ids.items():
+            vectors = np.concatenate(blocks.pop(tenant_id))
+            latest = {key: row for row, key in enumerate(keys)}  # the last row of an id wins
+            rows = np.fromiter(latest.values(), dtype=np.int64, count=len(latest))
             part = fresh[tenant_id] = _Partition(self._space.dimension, self._options)
-            latest = {r.id: r for r in rows}  # the last row of an id wins, as in upsert
-            part.upsert(
-                list(latest),
-                np.concatenate([r.vector.vectors for r in latest.values()]),
-                [r.metadata for r in latest.values()],
-            )
+            part.upsert(list(latest), vectors[rows], [metadata[tenant_id][i] for i in rows])
         with self._lock.write():
             self._partitions = fresh
             self.needs_rebuild = False
-            # Every partition differs from what is on disk now.
-            for part in fresh.values():
-                part.dirty = True
+            self.watermark = None
             shutil.rmtree(self.path, ignore_errors=True)
 
     def save(self, watermark: Any = None) -> None:
@@ -553,6 +556,8 @@ class EmbeddedVectorStore:
         return self.count_sync(tenant_id)
 
     async def rebuild(self, source: RecordSource) -> None:
+        # Read in the event loop (the source is an async database query), build
+        # in a thread; only the vectors are held twice, briefly, per tenant.
         batches = [batch async for batch in source()]
         await asyncio.to_thread(self.rebuild_sync, batches)
 
