@@ -201,6 +201,7 @@ class _Partition:
         self.slot_of: dict[str, int] = {}
         self.filters = _MetadataIndex()
         self.index: Any = None  # faiss.IndexHNSWFlat holding every slot, or None
+        self._alive_bitmap: npt.NDArray[np.uint8] | None = None
         self.dirty = True
 
     @property
@@ -236,6 +237,7 @@ class _Partition:
         self.filters.add(start, metadata)
         self.size = needed
         self.dirty = True
+        self._alive_bitmap = None
         self._maintain()
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -244,6 +246,7 @@ class _Partition:
             if slot is not None:
                 self.alive[slot] = False
                 self.dirty = True
+                self._alive_bitmap = None
         self._maintain()
 
     def _maintain(self) -> None:
@@ -277,6 +280,7 @@ class _Partition:
         self.size = len(keep)
         self.filters = _MetadataIndex()
         self.filters.add(0, self.metadata)
+        self._alive_bitmap = None
 
     def _build_index(self) -> None:
         index = faiss.IndexHNSWFlat(self.dimension, self.options.m, faiss.METRIC_INNER_PRODUCT)
@@ -290,9 +294,18 @@ class _Partition:
         self.filters.restrict(mask, where)
         return mask
 
+    def _alive_bits(self) -> npt.NDArray[np.uint8]:
+        # Unfiltered searches of a partition with deleted slots share one bitmap.
+        if self._alive_bitmap is None:
+            self._alive_bitmap = np.packbits(self.alive[: self.size], bitorder="little")
+        return self._alive_bitmap
+
     def search(self, query: FloatMatrix, where: Mapping[str, Any], k: int) -> list[SearchHit]:
-        mask = self.record_mask(where) if where else self.alive[: self.size]
-        matching = int(mask.sum())
+        if where:
+            mask = self.record_mask(where)
+            matching = int(np.count_nonzero(mask))
+        else:
+            mask, matching = self.alive[: self.size], self.live
         if matching == 0:
             return []
         if self.index is None:
@@ -308,7 +321,7 @@ class _Partition:
             target = self.index
         bits = None
         if matching < self.size:
-            bits = np.packbits(mask, bitorder="little")
+            bits = np.packbits(mask, bitorder="little") if where else self._alive_bits()
             params.sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bits))
         scores, labels = target.search(query, k, params=params)
         del bits  # kept alive until here: the selector points into it
