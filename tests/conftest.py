@@ -52,6 +52,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         data_dir=tmp_path / "var",
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        # Job workers only where a test is about jobs (tests/jobs/ turns them on);
+        # elsewhere they would only add background queries to every test.
+        job_workers=0,
         _env_file=None,
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from typing import Any
 
 import httpx
 from fastapi.routing import APIRoute
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.app import ROUTERS
@@ -27,8 +28,10 @@ from handwerkml.auth import service as auth_service
 from handwerkml.auth.permissions import Role
 from handwerkml.auth.principal import Principal
 from handwerkml.company import service as company_service
+from handwerkml.config import get_settings
 from handwerkml.db.base import Base
 from handwerkml.db.models import Tenant
+from handwerkml.jobs import service as jobs_service
 from handwerkml.projects import catalog
 from handwerkml.projects import service as project_service
 from handwerkml.projects.schemas import ProjectMaterialCreate
@@ -48,7 +51,7 @@ A_TRACES = (A_MARK, "Holzwurm", "holzwurm")
 B_MARK = "Bad"
 
 # Path parameters _arrange makes a row for; a route with another one fails the table test.
-PATH_PARAMS = ("project_id", "item_id", "material_id", "user_id", "key_id")
+PATH_PARAMS = ("project_id", "item_id", "material_id", "user_id", "key_id", "job_id", "task_id")
 _PARAM = re.compile(r"\{(\w+)\}")
 
 # Routes that serve no tenant's data.
@@ -58,9 +61,15 @@ PUBLIC = {
     "/health/ready",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
+    "/api/v1/jobs/kinds",
+    "/api/v1/tasks/health",
 }
 # Tables whose rows belong to no one tenant; every other table must have tenant_id.
 SHARED_TABLES = {"tenants"}
+# Tables owned through a parent row: (column, parent table).
+OWNED_THROUGH = {"job_items": ("job_id", "jobs")}
+# Tables of no tenant at all: which workers run, for monitoring.
+NOT_TENANT_DATA = {"job_workers"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +103,33 @@ COLLECTION_READS: dict[str, tuple[Callable[[Any], set[Any]], Callable[[Rows], se
         lambda own: own.ids("company_settings"),
     ),
     "/api/v1/auth/me": (lambda body: {body["tenant"]["id"]}, lambda own: {own.tenant_id}),
+    "/api/v1/jobs": (_ids, lambda own: own.ids("jobs")),
+    "/api/v1/tasks/tasks/active": (
+        lambda body: {int(task["task_id"]) for task in body},
+        lambda own: {row["id"] for row in own.tables["jobs"] if row["status"] == "running"},
+    ),
+    "/api/v1/tasks/queue/stats": (
+        lambda body: {tuple(row.values()) for row in body["queue_stats"]["by_priority"]},
+        lambda own: _depth(own),
+    ),
+    "/api/v1/tasks/workers/stats": (
+        lambda body: {w["current_job_id"] for w in body["workers"]} - {None},
+        lambda own: {row["id"] for row in own.tables["jobs"] if row["lease_owner"]},
+    ),
+    "/api/v1/tasks/summary": (
+        lambda body: set(body["by_status"].items()),
+        lambda own: set(Counter(row["status"] for row in own.tables["jobs"]).items()),
+    ),
 }
+
+
+def _depth(own: Rows) -> set[tuple[int, ...]]:
+    """(priority, queued, running, paused) per priority of the tenant's unfinished jobs."""
+    depth: dict[int, Counter[str]] = {}
+    for row in own.tables["jobs"]:
+        depth.setdefault(row["priority"], Counter())[row["status"]] += 1
+    return {(p, c["queued"], c["running"], c["paused"]) for p, c in depth.items()}
+
 
 # Writes without an id act on the caller's own tenant: B's must succeed and leave A alone.
 # "geheim…" spells A's project type and category in another case: B must get its own
@@ -112,6 +147,7 @@ OWN_WRITES: dict[RouteKey, Body] = {
     ("POST", "/api/v1/api-keys"): {"name": "Kasse"},
     ("PUT", "/api/v1/settings/current"): {"labor_rate_per_hour": 61},
     ("PATCH", "/api/v1/settings/current"): {"company_name": "Fliesen Müller GmbH"},
+    ("POST", "/api/v1/jobs"): {"kind": "noop"},
 }
 
 # Item routes other than GET that take no body.
@@ -121,6 +157,11 @@ NO_BODY: set[RouteKey] = {
     ("DELETE", "/api/v1/projects/{project_id}/materials/{item_id}"),
     ("DELETE", "/api/v1/materials/{material_id}"),
     ("DELETE", "/api/v1/api-keys/{key_id}"),
+    ("POST", "/api/v1/jobs/{job_id}/cancel"),
+    ("POST", "/api/v1/jobs/{job_id}/pause"),
+    ("POST", "/api/v1/jobs/{job_id}/resume"),
+    ("POST", "/api/v1/jobs/{job_id}/retry"),
+    ("POST", "/api/v1/tasks/task/{task_id}/revoke"),
 }
 
 
@@ -233,6 +274,12 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
     await company_service.update_company_settings(
         session, tenant.id, {"company_name": f"{mark} GmbH"}
     )
+    # Paused, so no worker changes it while the walk compares A's rows.
+    job = await jobs_service.submit(
+        session, get_settings(), tenant_id=tenant.id, kind="noop", params={}
+    )
+    await session.flush()
+    await jobs_service.pause(session, tenant.id, job.id)
     await session.commit()
     ids = {
         "project_id": project.id,
@@ -240,6 +287,8 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         "material_id": material.id,
         "user_id": user.id,
         "key_id": key.id,
+        "job_id": job.id,
+        "task_id": job.id,
     }
     assert set(ids) == set(PATH_PARAMS)
     return ids
@@ -248,7 +297,16 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
 async def _rows(session: AsyncSession, tenant_id: int) -> Rows:
     tables: dict[str, list[dict[str, Any]]] = {}
     for table in Base.metadata.sorted_tables:
-        if table.name in SHARED_TABLES:
+        owner: ColumnElement[Any]
+        if table.name in NOT_TENANT_DATA:
+            continue
+        if table.name in OWNED_THROUGH:
+            column, parent_name = OWNED_THROUGH[table.name]
+            parent = Base.metadata.tables[parent_name]
+            owner = (
+                select(parent.c.tenant_id).where(parent.c.id == table.c[column]).scalar_subquery()
+            )
+        elif table.name in SHARED_TABLES:
             owner = table.c.id
         else:
             assert "tenant_id" in table.c, f"{table.name} has no tenant_id: whose rows are they?"

@@ -196,7 +196,7 @@ async def effect_counts(database: Database, job_id: int) -> dict[int, int]:
             .where(effects.c.job_id == job_id)
             .group_by(effects.c.seq)
         )
-        return dict(rows)
+        return {int(seq): int(count) for seq, count in rows.all()}
 
 
 async def alive_workers(database: Database) -> int:

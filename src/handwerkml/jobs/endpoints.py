@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import (
     APIRouter,
@@ -22,6 +22,7 @@ from handwerkml.auth.deps import requires, websocket_principal
 from handwerkml.auth.permissions import Permission
 from handwerkml.auth.principal import Principal
 from handwerkml.db.engine import Database
+from handwerkml.db.models import Job
 from handwerkml.jobs import service
 from handwerkml.jobs.kinds import all_kinds
 from handwerkml.jobs.runners import Runner
@@ -250,7 +251,7 @@ def _job_id(task_id: str) -> int:
     return int(task_id)
 
 
-def _task_status(job: Any) -> TaskStatus:
+def _task_status(job: Job) -> TaskStatus:
     state = CELERY_STATE[JobStatus(job.status)]
     ready = job.status in FINISHED
     return TaskStatus(

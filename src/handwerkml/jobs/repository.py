@@ -121,9 +121,9 @@ async def claim(
             lease_expires_at=now + timedelta(seconds=lease_seconds),
             lease_token=Job.lease_token + 1,
             last_claimed_at=now,
+            # One attempt per start: the first, and each recovery from a lost lease.
             attempts=Job.attempts
-            + case((Job.started_at.is_(None), 1), else_=0)
-            + case((Job.lease_owner.is_not(None), 1), else_=0),
+            + case((or_(Job.started_at.is_(None), Job.lease_owner.is_not(None)), 1), else_=0),
         )
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]

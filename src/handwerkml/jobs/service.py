@@ -288,7 +288,7 @@ async def leased_job_tenants(session: AsyncSession, job_ids: list[int]) -> dict[
     if not job_ids:
         return {}
     rows = await session.execute(select(Job.id, Job.tenant_id).where(Job.id.in_(job_ids)))
-    return dict(rows)
+    return {int(job_id): tenant for job_id, tenant in rows.all()}
 
 
 async def summary(session: AsyncSession, settings: Settings, tenant_id: int) -> dict[str, Any]:
