@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handwerkml.config import Settings
 from tests.auth.factories import create_tenant, create_user, token_for
 from tests.conftest import Headers
-from tests.jobs.conftest import wait_for_job
+from tests.jobs.conftest import both_runners, wait_for_job
 
 
 async def _submit(client: httpx.AsyncClient, headers: Headers, body: Any) -> httpx.Response:
@@ -135,6 +135,7 @@ async def test_list_filters_by_status_kind_and_date(
     assert await ids(created_before=noop["created_at"]) == []
 
 
+@both_runners
 async def test_sse_streams_progress_until_the_job_ends(
     client: httpx.AsyncClient, admin_headers: Headers
 ) -> None:

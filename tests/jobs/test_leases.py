@@ -67,3 +67,29 @@ async def test_a_worker_that_stops_heartbeating_loses_its_job_to_another(
             assert await repository.extend(db, stalled, utcnow()) is False
     finally:
         await database.dispose()
+
+
+async def test_a_job_the_worker_cannot_run_fails_with_its_reason(
+    settings: Settings, session: AsyncSession, tenant: Tenant, app: FastAPI
+) -> None:
+    """Rows written by another version (a kind since removed, params that no longer
+    validate) end as failed jobs that say why; the worker goes on."""
+    await app.state.runner.stop()
+    settings = settings.model_copy(update={"job_workers": 0})
+    unknown = Job(tenant_id=tenant.id, kind="gone.kind", params={}, not_before=utcnow())
+    invalid = Job(tenant_id=tenant.id, kind="noop", params={"items": -1}, not_before=utcnow())
+    fine = Job(tenant_id=tenant.id, kind="noop", params={"items": 2}, not_before=utcnow())
+    session.add_all([unknown, invalid, fine])
+    await session.commit()
+    database = Database.connect(settings)
+    try:
+        await _worker(database, settings).drain()
+        async with database.read() as db:
+            rows = {job.id: job for job in (await db.scalars(select(Job))).all()}
+    finally:
+        await database.dispose()
+    assert rows[unknown.id].status == "failed"
+    assert rows[unknown.id].last_error == "unknown job kind 'gone.kind'"
+    assert rows[invalid.id].status == "failed"
+    assert (rows[invalid.id].last_error or "").startswith("invalid parameters: 1 validation error")
+    assert rows[fine.id].status == "succeeded"
