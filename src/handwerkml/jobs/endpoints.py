@@ -63,6 +63,15 @@ def _runner(request: Request) -> Runner:
     return runner
 
 
+async def _wake_workers(request: Request, background: BackgroundTasks) -> None:
+    # After the response, hence after the commit: a woken worker must see the job.
+    # (Background tasks are dropped when the endpoint fails, so errors wake no one.)
+    background.add_task(_runner(request).notify)
+
+
+WAKES_WORKERS = [Depends(_wake_workers)]
+
+
 @router.get("/kinds", response_model=list[JobKindRead])
 async def list_kinds(principal: Reader) -> list[JobKindRead]:
     """Job kinds this installation knows; `submittable` ones can be POSTed here."""
@@ -75,14 +84,11 @@ async def list_kinds(principal: Reader) -> list[JobKindRead]:
     ]
 
 
-@router.post("", response_model=JobRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=JobRead, status_code=status.HTTP_201_CREATED, dependencies=WAKES_WORKERS
+)
 async def submit_job(
-    body: JobCreate,
-    principal: Manager,
-    session: SessionDep,
-    settings: SettingsDep,
-    request: Request,
-    background: BackgroundTasks,
+    body: JobCreate, principal: Manager, session: SessionDep, settings: SettingsDep
 ) -> JobRead:
     """Start a job of a kind that takes its input here (429 when over the daily quota)."""
     job = await service.submit(
@@ -93,8 +99,6 @@ async def submit_job(
         params=body.params,
         priority=body.priority,
     )
-    # After the response, hence after the commit: a woken worker must see the job.
-    background.add_task(_runner(request).notify)
     return job_read(job)
 
 
@@ -166,31 +170,16 @@ async def pause_job(job_id: IdPath, principal: Manager, session: SessionDep) -> 
     return job_read(await service.pause(session, principal.tenant_id, job_id))
 
 
-@router.post("/{job_id}/resume", response_model=JobRead)
-async def resume_job(
-    job_id: IdPath,
-    principal: Manager,
-    session: SessionDep,
-    request: Request,
-    background: BackgroundTasks,
-) -> JobRead:
-    job = await service.resume(session, principal.tenant_id, job_id)
-    background.add_task(_runner(request).notify)
-    return job_read(job)
+@router.post("/{job_id}/resume", response_model=JobRead, dependencies=WAKES_WORKERS)
+async def resume_job(job_id: IdPath, principal: Manager, session: SessionDep) -> JobRead:
+    """Let a paused job run again; it waits for a free slot like a new one."""
+    return job_read(await service.resume(session, principal.tenant_id, job_id))
 
 
-@router.post("/{job_id}/retry", response_model=JobRead)
-async def retry_failed_items(
-    job_id: IdPath,
-    principal: Manager,
-    session: SessionDep,
-    request: Request,
-    background: BackgroundTasks,
-) -> JobRead:
+@router.post("/{job_id}/retry", response_model=JobRead, dependencies=WAKES_WORKERS)
+async def retry_failed_items(job_id: IdPath, principal: Manager, session: SessionDep) -> JobRead:
     """Run the job's failed items again (409 when none failed)."""
-    job = await service.retry_failed(session, principal.tenant_id, job_id)
-    background.add_task(_runner(request).notify)
-    return job_read(job)
+    return job_read(await service.retry_failed(session, principal.tenant_id, job_id))
 
 
 async def _followed_job(job_id: IdPath, principal: Reader, request: Request) -> int:
