@@ -68,8 +68,8 @@ PUBLIC = {
 SHARED_TABLES = {"tenants"}
 # Tables owned through a parent row: (column, parent table).
 OWNED_THROUGH = {"job_items": ("job_id", "jobs")}
-# Tables of no tenant at all: which workers run, for monitoring.
-NOT_TENANT_DATA = {"job_workers"}
+# Tables of no tenant at all: which workers run (monitoring), embeddings by content hash.
+NOT_TENANT_DATA = {"job_workers", "embedding_cache"}
 
 
 @dataclass(frozen=True, slots=True)

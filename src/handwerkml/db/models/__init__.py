@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and the test fixtures see the whole metadata."""
 
 from handwerkml.db.models.company import CompanySettings
+from handwerkml.db.models.embeddings import EmbeddingCacheEntry
 from handwerkml.db.models.jobs import Job, JobItem, JobWorker, TenantUsage
 from handwerkml.db.models.materials import Material, MaterialPrice
 from handwerkml.db.models.projects import Customer, Project, ProjectMaterial, ProjectType
@@ -10,6 +11,7 @@ __all__ = [
     "ApiKey",
     "CompanySettings",
     "Customer",
+    "EmbeddingCacheEntry",
     "Job",
     "JobItem",
     "JobWorker",
