@@ -277,9 +277,11 @@ def _kill_trials(runner: str, database: str, trials: int) -> dict[str, Any]:
     try:
         return asyncio.run(run())
     finally:
+        # SIGTERM: a worker running beat takes its beat process down with it.
         for child in children:
-            child.kill()
-            child.wait()
+            child.terminate()
+        for child in children:
+            child.wait(timeout=30)
         if pg_name:
             asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
 
