@@ -23,8 +23,10 @@ constraints:
 	  $(VENV).resolve/bin/pip freeze --exclude-editable; } > constraints.txt
 	rm -rf $(VENV).resolve
 
-## run: install, migrate ./var/handwerkml.db, load demo data if empty, serve on :8000
+## run: install, prepare the embedding model, migrate ./var/handwerkml.db, load demo data
+## if empty, serve on :8000
 run: $(STAMP)
+	$(BIN)/handwerkml embeddings prepare
 	$(BIN)/handwerkml migrate
 	$(BIN)/handwerkml demo --if-empty
 	$(BIN)/handwerkml serve

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from handwerkml import __version__
-from handwerkml.cli import db, demo, jobs, serve, users, worker
+from handwerkml.cli import db, demo, embeddings, jobs, serve, users, worker
 
 app = typer.Typer(
     name="handwerkml",
@@ -33,5 +33,6 @@ app.command()(demo.demo)
 app.command()(worker.worker)
 app.add_typer(users.app, name="users")
 app.add_typer(jobs.app, name="jobs")
+app.add_typer(embeddings.app, name="embeddings")
 
 __all__ = ["app"]
