@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -259,3 +260,30 @@ def test_graph_partition_shrinks_back_to_exact(tmp_path: Path) -> None:
     assert store._partitions[1].index is None
     assert store.search_sync(data.row(700), SearchFilter(1), k=1)[0].id == "v700"
     assert store.count_sync(1) == 200
+
+
+def test_writes_and_searches_go_on_while_the_graph_is_built(tmp_path: Path) -> None:
+    data = clustered(6000, seed=14)
+    store = EmbeddedVectorStore(SPACE, options(tmp_path, exact_below=3000))
+    store.upsert_sync(1, ids(2999), Embeddings(SPACE, data.vectors[:2999]))
+    crossing = threading.Thread(
+        target=store.upsert_sync,
+        args=(1, ["v2999"], Embeddings(SPACE, data.vectors[2999:3000])),
+    )
+    crossing.start()  # builds the graph for 3000 vectors outside the lock
+    for start in range(3000, 6000, 500):
+        store.upsert_sync(
+            1,
+            [f"v{i}" for i in range(start, start + 500)],
+            Embeddings(SPACE, data.vectors[start : start + 500]),
+        )
+        assert store.search_sync(data.row(start), SearchFilter(1), k=1)[0].id == f"v{start}"
+    store.delete_sync(1, ["v10"])
+    crossing.join()
+    part = store._partitions[1]
+    assert part.index is not None
+    assert part.index.ntotal == part.size == 6000
+    assert store.count_sync(1) == 5999
+    for i in (5, 2999, 4321, 5999):
+        assert store.search_sync(data.row(i), SearchFilter(1), k=1)[0].id == f"v{i}"
+    assert "v10" not in {h.id for h in store.search_sync(data.row(10), SearchFilter(1), k=5)}

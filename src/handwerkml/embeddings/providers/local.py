@@ -39,9 +39,9 @@ class LocalModelOptions:
     # 0: one thread per core. The whole process shares these threads, so a server
     # with several workers should give each a share.
     threads: int = 0
-    # Texts per forward pass; longer batches pad less after sorting by length
-    # but need more memory (batch × tokens × 1536 floats per layer).
-    batch_size: int = 32
+    # Texts per forward pass. 16 was fastest on 2 cores (docs/embeddings.md):
+    # larger batches' activations (batch × tokens × 1536 floats) fall out of cache.
+    batch_size: int = 16
 
 
 class LocalOnnxProvider:
