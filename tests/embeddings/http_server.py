@@ -98,7 +98,8 @@ def embeddings_server(script: ServerScript) -> Iterator[str]:
     """Serve on 127.0.0.1:<free port>; yields the base URL ending in /v1."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for the next poll.
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"
