@@ -233,8 +233,11 @@ def _kill_trials(runner: str, database: str, trials: int) -> dict[str, Any]:
                     return str(await session.scalar(select(Job.status).where(Job.id == job_id)))
 
             if runner == "celery":
+                # Beat runs in a worker that is spared; two others are killed in turn.
                 await asyncio.to_thread(start, "--beat")
-            killable = [await asyncio.to_thread(start)]
+                killable = [await asyncio.to_thread(start) for _ in range(2)]
+            else:
+                killable = [await asyncio.to_thread(start)]
             jobs = [await submit()]
             started = time.perf_counter()
             for _ in range(trials):
