@@ -56,7 +56,7 @@ async def check_quota(
     reset = next_reset(now)
     raise TooManyRequests(
         f"Daily quota exceeded: the limit is {limit} chunks per day, {used} are used and "
-        f"{reserved} reserved by unfinished jobs today, this job needs about {units}. "
+        f"{reserved} reserved by unfinished jobs, this job needs about {units}. "
         f"The quota resets at {reset.isoformat().replace('+00:00', 'Z')}.",
         retry_after_seconds=int((reset - now).total_seconds()),
     )
