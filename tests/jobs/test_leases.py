@@ -6,7 +6,7 @@ import asyncio
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
@@ -93,3 +93,43 @@ async def test_a_job_the_worker_cannot_run_fails_with_its_reason(
     assert rows[invalid.id].status == "failed"
     assert (rows[invalid.id].last_error or "").startswith("invalid parameters: 1 validation error")
     assert rows[fine.id].status == "succeeded"
+
+
+async def test_two_workers_at_once_cannot_start_one_job_over_the_limit(
+    settings: Settings, session: AsyncSession, tenant: Tenant, app: FastAPI
+) -> None:
+    """The tenant (free: 2 at once) runs one job; two workers claim at the same
+    instant with two more queued. Exactly one may start."""
+    await app.state.runner.stop()
+    database = Database.connect(settings)
+    try:
+        await _worker(database, settings).drain()  # the day's retention job
+        for _ in range(3):
+            await service.submit(session, settings, tenant_id=tenant.id, kind="noop", params={})
+        await session.commit()
+        async with database.write() as db:
+            first = await repository.claim(
+                db, owner="w0", now=utcnow(), lease_seconds=30, tiers=settings.tiers
+            )
+            await db.commit()
+        assert first is not None
+
+        async def claim(owner: str) -> repository.Lease | None:
+            async with database.write() as db:
+                lease = await repository.claim(
+                    db, owner=owner, now=utcnow(), lease_seconds=30, tiers=settings.tiers
+                )
+                # Hold the transaction open a moment, as a slow worker would.
+                await asyncio.sleep(0.2)
+                await db.commit()
+                return lease
+
+        leases = await asyncio.gather(claim("w1"), claim("w2"))
+        async with database.read() as db:
+            running = await db.scalar(
+                select(func.count()).where(Job.tenant_id == tenant.id, Job.status == "running")
+            )
+    finally:
+        await database.dispose()
+    assert sum(lease is not None for lease in leases) == 1
+    assert running == settings.tiers["free"].concurrent_jobs

@@ -39,6 +39,11 @@ class Lease:
     recovered_from: str | None
 
 
+_CLAIM_TRIES = 5
+# The first key of the PostgreSQL advisory locks that serialise starts per tenant.
+_TENANT_LOCK = 0x4A4F4253  # "JOBS"
+
+
 def lease_is_free(now: datetime) -> ColumnElement[bool]:
     return or_(Job.lease_expires_at.is_(None), Job.lease_expires_at < now)
 
@@ -52,7 +57,9 @@ def _concurrency_limit(tiers: dict[str, TierLimits]) -> ColumnElement[int]:
     )
 
 
-def _candidates(now: datetime, tiers: dict[str, TierLimits]) -> Select[int, int]:
+def _candidates(
+    now: datetime, tiers: dict[str, TierLimits], skip: list[int]
+) -> Select[int, int, str, int | None, int]:
     """Runnable jobs, best first: priority, then the tenant with the fewest jobs being
     worked on right now, then the job that has waited longest for a worker."""
     running = (
@@ -68,11 +75,12 @@ def _candidates(now: datetime, tiers: dict[str, TierLimits]) -> Select[int, int]
         .subquery("leased")
     )
     return (
-        select(Job.id, Job.lease_token)
+        select(Job.id, Job.lease_token, Job.status, Job.tenant_id, _concurrency_limit(tiers))
         .outerjoin(Tenant, Tenant.id == Job.tenant_id)
         .outerjoin(running, running.c.tenant_id == Job.tenant_id)
         .outerjoin(leased, leased.c.tenant_id == Job.tenant_id)
         .where(Job.status.in_(RUNNABLE), Job.not_before <= now, lease_is_free(now))
+        .where(Job.id.not_in(skip))
         # A queued job starts only while its tenant is under its concurrent-job limit;
         # a job already running keeps its place.
         .where(
@@ -102,33 +110,51 @@ async def claim(
     tiers: dict[str, TierLimits],
 ) -> Lease | None:
     """Take the best runnable job under a fresh lease, or None when there is none."""
-    query = _candidates(now, tiers)
-    if session.get_bind().dialect.name == "postgresql":
-        # Many workers at once: each skips rows another is taking instead of queueing.
-        query = query.with_for_update(of=Job, skip_locked=True)
-    row = (await session.execute(query)).first()
-    if row is None:
-        return None
-    job_id, token = row
-    previous = await session.scalar(select(Job.lease_owner).where(Job.id == job_id))
-    taken = await session.execute(
-        update(Job)
-        .where(Job.id == job_id, Job.lease_token == token, lease_is_free(now))
-        .where(Job.status.in_(RUNNABLE))
-        .values(
-            status=JobStatus.running,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_seconds),
-            lease_token=Job.lease_token + 1,
-            last_claimed_at=now,
-            # One attempt per start: the first, and each recovery from a lost lease.
-            attempts=Job.attempts
-            + case((or_(Job.started_at.is_(None), Job.lease_owner.is_not(None)), 1), else_=0),
+    postgres = session.get_bind().dialect.name == "postgresql"
+    skip: list[int] = []
+    # A candidate can be lost to another worker, or to its tenant's limit, between
+    # the look and the take; then the next best one is tried.
+    for _ in range(_CLAIM_TRIES):
+        query = _candidates(now, tiers, skip)
+        if postgres:
+            # Many workers at once: each skips rows another is taking instead of queueing.
+            query = query.with_for_update(of=Job, skip_locked=True)
+        row = (await session.execute(query)).first()
+        if row is None:
+            return None
+        job_id, token, status, tenant_id, limit = row
+        starts = status == JobStatus.queued and tenant_id is not None
+        if starts and postgres:
+            # Counting the tenant's running jobs and starting one more must be one step,
+            # or two workers could both see room for one. (SQLite writes one at a time.)
+            await session.execute(select(func.pg_advisory_xact_lock(_TENANT_LOCK, tenant_id)))
+        previous = await session.scalar(select(Job.lease_owner).where(Job.id == job_id))
+        take = (
+            update(Job)
+            .where(Job.id == job_id, Job.lease_token == token, lease_is_free(now))
+            .where(Job.status.in_(RUNNABLE))
+            .values(
+                status=JobStatus.running,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                lease_token=Job.lease_token + 1,
+                last_claimed_at=now,
+                # One attempt per start: the first, and each recovery from a lost lease.
+                attempts=Job.attempts
+                + case((or_(Job.started_at.is_(None), Job.lease_owner.is_not(None)), 1), else_=0),
+            )
         )
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return Lease(job_id=job_id, token=token + 1, owner=owner, recovered_from=previous)
+        if starts:
+            running = (
+                select(func.count())
+                .where(Job.tenant_id == tenant_id, Job.status == JobStatus.running)
+                .scalar_subquery()
+            )
+            take = take.where(or_(Job.status == JobStatus.running, running < limit))
+        if (await session.execute(take)).rowcount == 1:  # type: ignore[attr-defined]
+            return Lease(job_id=job_id, token=token + 1, owner=owner, recovered_from=previous)
+        skip.append(job_id)
+    return None
 
 
 def _held(lease: Lease) -> ColumnElement[bool]:
