@@ -190,6 +190,21 @@ async def test_websocket_streams_progress_and_refuses_strangers(
         assert messages[-1]["event"] == "end"
         assert messages[-1]["job"]["progress"]["done"] == 20
 
+        # A client that leaves while nothing happens (a paused job) is noticed at once.
+        async with httpx.AsyncClient(base_url=base) as http:
+            held = (await http.post("/api/v1/jobs", json=body, headers=admin_headers)).json()
+            await http.post(f"/api/v1/jobs/{held['id']}/pause", headers=admin_headers)
+        held_url = f"ws://127.0.0.1:{port}/api/v1/jobs/{held['id']}/ws?token={token}"
+        async with websockets.connect(held_url) as ws:
+            first = json.loads(await ws.recv())
+            assert first["job"]["status"] == "paused"
+            assert app.state.job_events._listeners.get(held["id"])
+        for _ in range(100):
+            if not app.state.job_events._listeners.get(held["id"]):
+                break
+            await asyncio.sleep(0.01)
+        assert not app.state.job_events._listeners.get(held["id"])
+
         stranger_tenant = await create_tenant(session, name="Fremd")
         stranger = token_for(await create_user(session, tenant=stranger_tenant), settings)
         foreign = f"ws://127.0.0.1:{port}/api/v1/jobs/{job['id']}/ws?token={stranger}"
@@ -199,7 +214,8 @@ async def test_websocket_streams_progress_and_refuses_strangers(
         assert refused.value.response.status_code == 403
     finally:
         server.should_exit = True
-        await serving
+        # A handler that never ends would hold the shutdown forever; fail instead.
+        await asyncio.wait_for(serving, timeout=15)
 
 
 async def test_metrics_report_queue_depth_and_item_counts(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -13,7 +14,6 @@ from fastapi import (
     Request,
     Response,
     WebSocket,
-    WebSocketDisconnect,
     status,
 )
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -217,18 +217,24 @@ async def job_websocket(websocket: WebSocket, job_id: int) -> None:
         await websocket.close(code=4000 + exc.status_code, reason=str(exc.detail)[:120])
         return
     await websocket.accept()
-    try:
-        async for view in follow(
-            websocket.app.state.database,
-            websocket.app.state.job_events,
-            principal.tenant_id,
-            job_id,
-        ):
+    state = websocket.app.state
+
+    async def send_updates() -> None:
+        async for view in follow(state.database, state.job_events, principal.tenant_id, job_id):
             name = "end" if view.status in FINISHED else "progress"
             await websocket.send_json({"event": name, "job": view.model_dump(mode="json")})
         await websocket.close()
-    except WebSocketDisconnect:
-        return
+
+    async def until_disconnect() -> None:
+        # A paused job sends nothing for a long time; only listening notices a client leave.
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+    tasks = {asyncio.create_task(send_updates()), asyncio.create_task(until_disconnect())}
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 # -- /api/v1/tasks: the seed system's Celery-shaped views of the same jobs ---------------
