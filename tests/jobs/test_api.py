@@ -14,6 +14,7 @@ import websockets
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handwerkml.app import create_app
 from handwerkml.config import Settings
 from tests.auth.factories import create_tenant, create_user, token_for
 from tests.conftest import Headers
@@ -237,3 +238,23 @@ async def test_metrics_report_queue_depth_and_item_counts(
     assert (
         'handwerkml_job_duration_seconds_count{kind="test.effect",status="succeeded"} 1.0' in text
     )
+
+
+@pytest.mark.no_workers
+@pytest.mark.parametrize("runner", ["celery"], indirect=True)
+async def test_readiness_checks_the_broker_in_the_celery_mode(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert {"name": "broker (redis)", "ok": True, "detail": None} in ready.json()["checks"]
+
+    unreachable = create_app(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    async with unreachable.router.lifespan_context(unreachable):
+        transport = httpx.ASGITransport(app=unreachable)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as other:
+            down = await other.get("/health/ready")
+    assert down.status_code == 503
+    broker = next(c for c in down.json()["checks"] if c["name"] == "broker (redis)")
+    assert broker["ok"] is False
+    assert "ConnectionError" in broker["detail"]

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handwerkml.db.engine import Database
+from handwerkml.jobs.events import EventBus
 from handwerkml.kit.time import utcnow
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ async def ready(request: Request, response: Response) -> Readiness:
     checks = [await _check_engine("database", database.engine)]
     if database.read_engine is not database.engine:
         checks.append(await _check_engine("database (reads)", database.read_engine))
+    if request.app.state.settings.queue == "celery":
+        checks.append(await _check_broker(request.app.state.job_events))
     ok = all(check.ok for check in checks)
     response.status_code = 200 if ok else 503
     return Readiness(status="ready" if ok else "unavailable", checks=checks)
@@ -67,6 +70,16 @@ async def _check_engine(name: str, engine: AsyncEngine) -> Check:
     except Exception as exc:  # readiness reports any failure; it must never raise
         return Check(name=name, ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
     return Check(name=name, ok=True)
+
+
+async def _check_broker(events: EventBus) -> Check:
+    # Without Redis no worker is woken and no progress event crosses processes.
+    try:
+        async with asyncio.timeout(3):
+            await events.ping()
+    except Exception as exc:  # readiness reports any failure; it must never raise
+        return Check(name="broker (redis)", ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
+    return Check(name="broker (redis)", ok=True)
 
 
 async def metrics(request: Request) -> Response:

@@ -29,6 +29,10 @@ class EventBus(Protocol):
 
     def subscribe(self, job_id: int) -> AbstractInbox: ...
 
+    async def ping(self) -> None:
+        """Raise when events cannot be delivered (for readiness)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -60,6 +64,9 @@ class LocalEvents:
 
     def subscribe(self, job_id: int) -> AbstractInbox:
         return self._inbox(job_id)
+
+    async def ping(self) -> None:
+        return None
 
     async def close(self) -> None:
         self._listeners.clear()
@@ -104,6 +111,9 @@ class RedisEvents:
 
     def subscribe(self, job_id: int) -> AbstractInbox:
         return self._inbox(job_id)
+
+    async def ping(self) -> None:
+        await self._redis.ping()
 
     async def close(self) -> None:
         await self._redis.aclose()
