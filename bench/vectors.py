@@ -22,6 +22,7 @@ bench/results/vectors-<time>.json and stdout.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import os
@@ -380,6 +381,14 @@ def measure_usearch(
     }
 
 
+def _installed(library: str) -> bool:
+    """hnswlib and usearch are optional (`pip install hnswlib usearch`); skip them if absent."""
+    if importlib.util.find_spec(library) is not None:
+        return True
+    print(f"{library} is not installed; skipping it (pip install {library})", flush=True)
+    return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--sizes", default="100000,1000000")
@@ -417,7 +426,7 @@ def main() -> None:
         results.append(measure_store(data, query_vectors, truth, space, args.ef))
         print(json.dumps({"size": size} | results[-1]), flush=True)
         if position == 0:
-            libraries = args.libraries.split(",")
+            libraries = [name for name in args.libraries.split(",") if _installed(name)]
             if "faiss" in libraries:
                 results.append(measure_faiss(data, query_vectors, truth, args.ef))
                 print(json.dumps(results[-1]), flush=True)
