@@ -123,7 +123,7 @@ def measure(runner: str, database: str, workers: int, items: int) -> dict[str, A
         secret_key="bench-secret-key-that-is-long-enough-for-hs256",
         queue=runner,
         redis_url=REDIS,
-        queue_name=f"hwml-bench-{uuid.uuid4().hex[:6]}",
+        queue_name="hwml-bench",  # one name for all runs: leftovers are only wake-ups
         job_workers=workers if runner == "inprocess" else 1,
         job_poll_seconds=0.05,
         job_tick_seconds=1,
@@ -179,7 +179,7 @@ def _kill_trials(runner: str, database: str, trials: int) -> dict[str, Any]:
         secret_key="bench-secret-key-that-is-long-enough-for-hs256",
         queue=runner,
         redis_url=REDIS,
-        queue_name=f"hwml-bench-{uuid.uuid4().hex[:6]}",
+        queue_name="hwml-bench",  # one name for all runs: leftovers are only wake-ups
         job_workers=1,
         job_lease_seconds=2,
         job_poll_seconds=0.1,

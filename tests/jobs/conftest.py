@@ -61,12 +61,28 @@ def runner(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(settings: Settings, runner: str) -> Settings:
+def settings(settings: Settings, runner: str) -> Iterator[Settings]:
     extra: dict[str, Any] = {"queue": runner, "redis_url": REDIS_URL}
     if runner == "celery":
         # The API process only sends wake-ups; a queue of its own keeps tests apart.
         extra |= {"queue_name": f"hwml-test-{uuid.uuid4().hex[:8]}", "job_workers": 1}
-    return settings.model_copy(update=FAST | extra)
+    configured = settings.model_copy(update=FAST | extra)
+    yield configured
+    if runner == "celery":
+        _forget_queue(configured.queue_name)
+
+
+def _forget_queue(name: str) -> None:
+    """Remove the queue and kombu's bindings for it, so test runs leave Redis as it was."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = [*client.scan_iter(match=f"*{name}*")]
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # Redis gone: nothing to clean, and the test has reported it already
+    finally:
+        client.close()
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
