@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 from prometheus_client import CollectorRegistry, Counter
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from handwerkml.db.engine import Database
 from handwerkml.db.models import EmbeddingCacheEntry
+from handwerkml.db.upsert import dialect_insert
 from handwerkml.embeddings.base import (
     EmbeddingKind,
     EmbeddingProvider,
@@ -152,7 +152,6 @@ class CachedEmbeddings:
         ]
         async with self.database.write() as session:
             # Another process may have embedded the same text meanwhile: same vector, keep one.
-            dialect = session.get_bind().dialect.name
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            await session.execute(insert(EmbeddingCacheEntry).on_conflict_do_nothing(), rows)
+            insert = dialect_insert(session, EmbeddingCacheEntry)
+            await session.execute(insert.on_conflict_do_nothing(), rows)
             await session.commit()

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import Job, JobWorker
+from handwerkml.db.upsert import dialect_insert
 from handwerkml.jobs.worker import count_runnable
 from handwerkml.kit.time import utcnow
 
@@ -64,11 +64,7 @@ async def recover_dead_local_workers(session: AsyncSession, now: datetime) -> in
 
 async def insert_once(session: AsyncSession, **values: Any) -> None:
     """Insert a job unless one with the same dedupe_key exists."""
-    if session.get_bind().dialect.name == "postgresql":
-        statement: Any = postgresql.insert(Job).values(**values).on_conflict_do_nothing()
-    else:
-        statement = sqlite.insert(Job).values(**values).on_conflict_do_nothing()
-    await session.execute(statement)
+    await session.execute(dialect_insert(session, Job).values(**values).on_conflict_do_nothing())
 
 
 async def schedule_daily(session: AsyncSession, now: datetime) -> None:

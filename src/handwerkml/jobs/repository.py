@@ -22,11 +22,11 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import TierLimits
 from handwerkml.db.models import Job, JobItem, Tenant, TenantUsage
+from handwerkml.db.upsert import dialect_insert
 from handwerkml.jobs.states import RUNNABLE, ItemStatus, JobStatus
 
 
@@ -225,21 +225,13 @@ async def progress_by_stage(session: AsyncSession, job_id: int) -> dict[str, dic
 
 async def add_usage(session: AsyncSession, tenant_id: int, day: date, units: int) -> None:
     """Count `units` against the tenant's day, atomically on both engines."""
-    dialect = session.get_bind().dialect.name
-    values = {"tenant_id": tenant_id, "day": day, "units": units}
-    if dialect == "postgresql":
-        pg = postgresql.insert(TenantUsage).values(**values)
-        statement: Any = pg.on_conflict_do_update(
+    insert = dialect_insert(session, TenantUsage).values(tenant_id=tenant_id, day=day, units=units)
+    await session.execute(
+        insert.on_conflict_do_update(
             index_elements=["tenant_id", "day"],
-            set_={"units": TenantUsage.units + pg.excluded.units},
+            set_={"units": TenantUsage.units + insert.excluded.units},
         )
-    else:
-        lite = sqlite.insert(TenantUsage).values(**values)
-        statement = lite.on_conflict_do_update(
-            index_elements=["tenant_id", "day"],
-            set_={"units": TenantUsage.units + lite.excluded.units},
-        )
-    await session.execute(statement)
+    )
 
 
 async def units_used(session: AsyncSession, tenant_id: int, day: date) -> int:

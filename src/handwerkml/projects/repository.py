@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from handwerkml.db.models import Material, Project, ProjectMaterial, ProjectType
+from handwerkml.db.upsert import dialect_insert
 from handwerkml.kit.text import contains_ci
 from handwerkml.kit.time import utcnow
 from handwerkml.projects.schemas import ProjectQuery
@@ -150,11 +150,9 @@ class ProjectTypeRepository:
         """Insert the rows whose name the tenant lacks; a concurrent seed is not an error."""
         if not rows:
             return
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         now = utcnow()
         statement = (
-            insert(ProjectType)
+            dialect_insert(self.session, ProjectType)
             .values(
                 [
                     {**row, "tenant_id": tenant_id, "created_at": now, "updated_at": now}
