@@ -25,6 +25,15 @@ class TierLimits(BaseModel):
     concurrent_jobs: int = Field(ge=1)
 
 
+def limits_for(tiers: dict[str, TierLimits], tier: str | None) -> TierLimits:
+    """A tier's limits; a tier the settings do not name gets the free tier's, or the strictest."""
+    if tier is not None and tier in tiers:
+        return tiers[tier]
+    if "free" in tiers:
+        return tiers["free"]
+    return min(tiers.values(), key=lambda t: (t.concurrent_jobs, t.daily_units))
+
+
 DEFAULT_TIERS = {
     "free": TierLimits(daily_units=1_000, concurrent_jobs=2),
     "premium": TierLimits(daily_units=10_000, concurrent_jobs=5),
@@ -88,7 +97,7 @@ class Settings(BaseSettings):
     job_tick_seconds: float = Field(default=15.0, gt=0)
     # Modules imported at start-up that register more job kinds (a plugin seam).
     job_plugins: list[str] = []
-    tiers: dict[str, TierLimits] = DEFAULT_TIERS
+    tiers: dict[str, TierLimits] = Field(default=DEFAULT_TIERS, min_length=1)
     # `handwerkml worker` serves its Prometheus metrics on this port when set.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handwerkml.config import TierLimits
+from handwerkml.config import TierLimits, limits_for
 from handwerkml.db.models import Job, JobItem, Tenant, TenantUsage
 from handwerkml.db.upsert import dialect_insert
 from handwerkml.jobs.states import RUNNABLE, ItemStatus, JobStatus
@@ -49,11 +49,10 @@ def lease_is_free(now: datetime) -> ColumnElement[bool]:
 
 
 def _concurrency_limit(tiers: dict[str, TierLimits]) -> ColumnElement[int]:
-    fallback = tiers.get("free", min(tiers.values(), key=lambda t: t.concurrent_jobs))
     return case(
         {name: limits.concurrent_jobs for name, limits in tiers.items()},
         value=Tenant.tier,
-        else_=fallback.concurrent_jobs,
+        else_=limits_for(tiers, None).concurrent_jobs,
     )
 
 

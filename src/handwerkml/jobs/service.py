@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handwerkml.config import Settings, TierLimits
+from handwerkml.config import Settings, TierLimits, limits_for
 from handwerkml.db.models import Job, JobItem, JobWorker, Tenant
 from handwerkml.jobs import repository
 from handwerkml.jobs.kinds import all_kinds, get_kind
@@ -24,17 +24,9 @@ from handwerkml.kit.pagination import Page
 from handwerkml.kit.time import utcnow
 
 
-def tier_limits(settings: Settings, tier: str) -> TierLimits:
-    return (
-        settings.tiers.get(tier)
-        or settings.tiers.get("free")
-        or TierLimits(daily_units=0, concurrent_jobs=1)
-    )
-
-
 async def _tenant_limits(session: AsyncSession, settings: Settings, tenant_id: int) -> TierLimits:
     tier = await session.scalar(select(Tenant.tier).where(Tenant.id == tenant_id))
-    return tier_limits(settings, tier or "free")
+    return limits_for(settings.tiers, tier)
 
 
 def next_reset(now: datetime) -> datetime:
