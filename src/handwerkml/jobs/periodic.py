@@ -19,7 +19,7 @@ from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import Job, JobWorker
 from handwerkml.db.upsert import dialect_insert
-from handwerkml.jobs.worker import count_runnable
+from handwerkml.jobs.repository import count_runnable
 from handwerkml.kit.time import utcnow
 
 logger = logging.getLogger(__name__)
@@ -89,4 +89,5 @@ async def tick(database: Database, settings: Settings) -> int:
         await recover_dead_local_workers(session, now)
         await schedule_daily(session, now)
         await session.commit()
-    return await count_runnable(database)
+    async with database.read() as session:
+        return await count_runnable(session, utcnow())

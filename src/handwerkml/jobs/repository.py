@@ -58,7 +58,7 @@ def _concurrency_limit(tiers: dict[str, TierLimits]) -> ColumnElement[int]:
 
 def _candidates(
     now: datetime, tiers: dict[str, TierLimits], skip: list[int]
-) -> Select[int, int, str, int | None, int]:
+) -> Select[int, int, str, int | None, int, str | None]:
     """Runnable jobs, best first: priority, then the tenant with the fewest jobs being
     worked on right now, then the job that has waited longest for a worker."""
     running = (
@@ -74,7 +74,15 @@ def _candidates(
         .subquery("leased")
     )
     return (
-        select(Job.id, Job.lease_token, Job.status, Job.tenant_id, _concurrency_limit(tiers))
+        select(
+            Job.id,
+            Job.lease_token,
+            Job.status,
+            Job.tenant_id,
+            _concurrency_limit(tiers),
+            # An expired lease's holder: the claim below is then a recovery.
+            Job.lease_owner,
+        )
         .outerjoin(Tenant, Tenant.id == Job.tenant_id)
         .outerjoin(running, running.c.tenant_id == Job.tenant_id)
         .outerjoin(leased, leased.c.tenant_id == Job.tenant_id)
@@ -121,13 +129,12 @@ async def claim(
         row = (await session.execute(query)).first()
         if row is None:
             return None
-        job_id, token, status, tenant_id, limit = row
+        job_id, token, status, tenant_id, limit, previous = row
         starts = status == JobStatus.queued and tenant_id is not None
         if starts and postgres:
             # Counting the tenant's running jobs and starting one more must be one step,
             # or two workers could both see room for one. (SQLite writes one at a time.)
             await session.execute(select(func.pg_advisory_xact_lock(_TENANT_LOCK, tenant_id)))
-        previous = await session.scalar(select(Job.lease_owner).where(Job.id == job_id))
         take = (
             update(Job)
             .where(Job.id == job_id, Job.lease_token == token, lease_is_free(now))
@@ -184,6 +191,16 @@ async def release(session: AsyncSession, lease: Lease, *, not_before: datetime) 
         lease_token=Job.lease_token + 1,
         not_before=not_before,
     )
+
+
+async def count_runnable(session: AsyncSession, now: datetime) -> int:
+    """Jobs a worker could claim now (used to decide whether to wake workers)."""
+    query = (
+        select(func.count())
+        .select_from(Job)
+        .where(Job.status.in_(RUNNABLE), Job.not_before <= now, lease_is_free(now))
+    )
+    return int(await session.scalar(query) or 0)
 
 
 async def due_items(session: AsyncSession, job_id: int, now: datetime, limit: int) -> list[JobItem]:

@@ -21,7 +21,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, update
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
@@ -397,16 +397,3 @@ class Worker:
 
     async def _publish(self, job_id: int, status: JobStatus) -> None:
         await self.events.publish(job_id, {"job_id": job_id, "status": status})
-
-
-async def count_runnable(database: Database) -> int:
-    """Jobs a worker could claim now (used to decide whether to wake workers)."""
-    now = utcnow()
-    async with database.read() as session:
-        query = (
-            select(func.count())
-            .select_from(Job)
-            .where(Job.status.in_((JobStatus.queued, JobStatus.running)))
-            .where(Job.not_before <= now, repository.lease_is_free(now))
-        )
-        return int(await session.scalar(query) or 0)
