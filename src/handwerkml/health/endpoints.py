@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Literal
 
@@ -53,33 +54,30 @@ async def live() -> Health:
 )
 async def ready(request: Request, response: Response) -> Readiness:
     database: Database = request.app.state.database
-    checks = [await _check_engine("database", database.engine)]
+    checks = [await _check("database", _select_one(database.engine))]
     if database.read_engine is not database.engine:
-        checks.append(await _check_engine("database (reads)", database.read_engine))
+        checks.append(await _check("database (reads)", _select_one(database.read_engine)))
     if request.app.state.settings.queue == "celery":
-        checks.append(await _check_broker(request.app.state.job_events))
+        # Without Redis no worker is woken and no progress event crosses processes.
+        events: EventBus = request.app.state.job_events
+        checks.append(await _check("broker (redis)", events.ping()))
     ok = all(check.ok for check in checks)
     response.status_code = 200 if ok else 503
     return Readiness(status="ready" if ok else "unavailable", checks=checks)
 
 
-async def _check_engine(name: str, engine: AsyncEngine) -> Check:
+async def _check(name: str, probe: Awaitable[None]) -> Check:
     try:
-        async with asyncio.timeout(3), engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with asyncio.timeout(3):
+            await probe
     except Exception as exc:  # readiness reports any failure; it must never raise
         return Check(name=name, ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
     return Check(name=name, ok=True)
 
 
-async def _check_broker(events: EventBus) -> Check:
-    # Without Redis no worker is woken and no progress event crosses processes.
-    try:
-        async with asyncio.timeout(3):
-            await events.ping()
-    except Exception as exc:  # readiness reports any failure; it must never raise
-        return Check(name="broker (redis)", ok=False, detail=f"{type(exc).__name__}: {exc}"[:300])
-    return Check(name="broker (redis)", ok=True)
+async def _select_one(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 async def metrics(request: Request) -> Response:

@@ -284,8 +284,7 @@ async def queue_stats(
 ) -> QueueStats:
     snapshot = await service.queue_snapshot(session, principal.tenant_id)
     everyone = await service.queue_snapshot(session, None)
-    now = utcnow()
-    alive = sum(service.worker_alive(w, settings, now) for w in await service.workers(session))
+    alive = await service.alive_workers(session, settings)
     return QueueStats(
         active_tasks=snapshot.active,
         reserved_tasks=snapshot.waiting,
@@ -352,8 +351,7 @@ async def queue_health(
     principal: Reader, session: SessionDep, request: Request, settings: SettingsDep
 ) -> QueueHealth:
     """healthy: workers alive; degraded: work waits for longer than a lease with none alive."""
-    now = utcnow()
-    alive = sum(service.worker_alive(w, settings, now) for w in await service.workers(session))
+    alive = await service.alive_workers(session, settings)
     snapshot = await service.queue_snapshot(session, None)
     oldest = snapshot.oldest_queued_seconds
     runner = _runner(request).name

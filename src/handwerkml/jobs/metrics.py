@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
-from handwerkml.kit.time import utcnow
+from handwerkml.jobs import service
 
 
 class JobMetrics:
@@ -59,15 +59,12 @@ class QueueGauges:
         )
 
     async def refresh(self, database: Database, settings: Settings) -> None:
-        from handwerkml.jobs import service
-
-        now = utcnow()
         async with database.read() as session:
             snapshot = await service.queue_snapshot(session, None)
-            workers = await service.workers(session)
+            alive = await service.alive_workers(session, settings)
         self.jobs.clear()
         for row in snapshot.depth:
             for status in ("queued", "running", "paused"):
                 self.jobs.labels(status, str(row["priority"])).set(row[status])
         self.oldest_queued_seconds.set(snapshot.oldest_queued_seconds or 0)
-        self.workers_alive.set(sum(service.worker_alive(w, settings, now) for w in workers))
+        self.workers_alive.set(alive)

@@ -276,6 +276,11 @@ def worker_alive(worker: JobWorker, settings: Settings, now: datetime) -> bool:
     return (now - worker.heartbeat_at).total_seconds() <= settings.job_lease_seconds
 
 
+async def alive_workers(session: AsyncSession, settings: Settings) -> int:
+    now = utcnow()
+    return sum(worker_alive(worker, settings, now) for worker in await workers(session))
+
+
 async def leased_job_tenants(session: AsyncSession, job_ids: list[int]) -> dict[int, int | None]:
     if not job_ids:
         return {}
