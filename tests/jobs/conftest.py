@@ -22,11 +22,14 @@ from typing import Any
 import httpx
 import pytest
 import redis
+from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database, create_engine
-from handwerkml.db.models import JobWorker
+from handwerkml.jobs.events import LocalEvents
+from handwerkml.jobs.metrics import JobMetrics
+from handwerkml.jobs.worker import Worker
 from tests.conftest import Headers
 from tests.database import _in_ci
 from tests.jobs.plugin import create_effects_table, effects
@@ -215,6 +218,12 @@ async def effect_counts(database: Database, job_id: int) -> dict[int, int]:
         return {int(seq): int(count) for seq, count in rows.all()}
 
 
-async def alive_workers(database: Database) -> int:
-    async with database.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(JobWorker)) or 0)
+def make_worker(database: Database, settings: Settings) -> Worker:
+    """A worker of the test's own, for tests that drive claims and slices by hand."""
+    return Worker(
+        database=database,
+        settings=settings,
+        events=LocalEvents(),
+        metrics=JobMetrics(CollectorRegistry()),
+        runner="test",
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,21 +12,8 @@ from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import Job, Tenant
 from handwerkml.jobs import repository, service
-from handwerkml.jobs.events import LocalEvents
-from handwerkml.jobs.metrics import JobMetrics
-from handwerkml.jobs.worker import Worker
 from handwerkml.kit.time import utcnow
-from tests.jobs.conftest import effect_counts
-
-
-def _worker(database: Database, settings: Settings) -> Worker:
-    return Worker(
-        database=database,
-        settings=settings,
-        events=LocalEvents(),
-        metrics=JobMetrics(CollectorRegistry()),
-        runner="test",
-    )
+from tests.jobs.conftest import effect_counts, make_worker
 
 
 async def test_a_worker_that_stops_heartbeating_loses_its_job_to_another(
@@ -36,7 +22,7 @@ async def test_a_worker_that_stops_heartbeating_loses_its_job_to_another(
     await app.state.runner.stop()  # only the workers of this test may touch the job
     settings = settings.model_copy(update={"job_workers": 0, "job_lease_seconds": 0.5})
     database = Database.connect(settings)
-    rescuer = _worker(database, settings)
+    rescuer = make_worker(database, settings)
     try:
         await rescuer.drain()  # the day's retention job, so that only ours is left
         job = await service.submit(
@@ -83,7 +69,7 @@ async def test_a_job_the_worker_cannot_run_fails_with_its_reason(
     await session.commit()
     database = Database.connect(settings)
     try:
-        await _worker(database, settings).drain()
+        await make_worker(database, settings).drain()
         async with database.read() as db:
             rows = {job.id: job for job in (await db.scalars(select(Job))).all()}
     finally:
@@ -103,7 +89,7 @@ async def test_two_workers_at_once_cannot_start_one_job_over_the_limit(
     await app.state.runner.stop()
     database = Database.connect(settings)
     try:
-        await _worker(database, settings).drain()  # the day's retention job
+        await make_worker(database, settings).drain()  # the day's retention job
         for _ in range(3):
             await service.submit(session, settings, tenant_id=tenant.id, kind="noop", params={})
         await session.commit()

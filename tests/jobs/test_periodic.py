@@ -6,18 +6,15 @@ import socket
 from datetime import timedelta
 
 from fastapi import FastAPI
-from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import Job, JobWorker, Tenant
-from handwerkml.jobs.events import LocalEvents
-from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.periodic import tick
-from handwerkml.jobs.worker import Worker
 from handwerkml.kit.time import utcnow
+from tests.jobs.conftest import make_worker
 
 
 async def test_retention_runs_once_a_day_and_deletes_only_old_finished_jobs(
@@ -61,14 +58,7 @@ async def test_retention_runs_once_a_day_and_deletes_only_old_finished_jobs(
         assert len(daily) == 1
         assert daily[0].dedupe_key == f"retention.cleanup:{now.date().isoformat()}"
 
-        worker = Worker(
-            database=database,
-            settings=settings,
-            events=LocalEvents(),
-            metrics=JobMetrics(CollectorRegistry()),
-            runner="test",
-        )
-        await worker.drain()
+        await make_worker(database, settings).drain()
         async with database.read() as db:
             left = set((await db.scalars(select(Job.id))).all())
             retention = await db.get(Job, daily[0].id)

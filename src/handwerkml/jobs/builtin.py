@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
@@ -66,6 +65,3 @@ class RetentionCleanup(JobKind[NoParams]):
         if ids:
             await ctx.session.execute(delete(Job).where(Job.id.in_(ids)))
         return ItemOutcome(result={"deleted_jobs": len(ids)})
-
-    async def finish(self, ctx: JobContext, params: NoParams) -> dict[str, Any] | None:
-        return None
