@@ -114,7 +114,8 @@ async def _run(settings: Settings, workers: int, items: int) -> float:
             await asyncio.sleep(0.01)
 
 
-def measure(runner: str, database: str, workers: int, items: int) -> dict[str, Any]:
+def _setup(runner: str, database: str, **jobs: Any) -> tuple[Settings, Path, str | None]:
+    """A fresh, migrated database and the settings for it; `jobs` are the job_* settings."""
     workdir = Path(tempfile.mkdtemp(prefix="hwml-bench-jobs-"))
     url, pg_name = _database(database, workdir)
     settings = Settings(
@@ -124,12 +125,21 @@ def measure(runner: str, database: str, workers: int, items: int) -> dict[str, A
         queue=runner,
         redis_url=REDIS,
         queue_name="hwml-bench",  # one name for all runs: leftovers are only wake-ups
+        _env_file=None,
+        **jobs,
+    )
+    upgrade(settings)
+    return settings, workdir, pg_name
+
+
+def measure(runner: str, database: str, workers: int, items: int) -> dict[str, Any]:
+    settings, workdir, pg_name = _setup(
+        runner,
+        database,
         job_workers=workers if runner == "inprocess" else 1,
         job_poll_seconds=0.05,
         job_tick_seconds=1,
-        _env_file=None,
     )
-    upgrade(settings)
     children: list[subprocess.Popen[bytes]] = []
     try:
         if runner == "celery":
@@ -171,23 +181,15 @@ def _kill_trials(runner: str, database: str, trials: int) -> dict[str, Any]:
 
     from sqlalchemy import text
 
-    workdir = Path(tempfile.mkdtemp(prefix="hwml-bench-kill-"))
-    url, pg_name = _database(database, workdir)
-    settings = Settings(
-        database_url=url,
-        data_dir=workdir,
-        secret_key="bench-secret-key-that-is-long-enough-for-hs256",
-        queue=runner,
-        redis_url=REDIS,
-        queue_name="hwml-bench",  # one name for all runs: leftovers are only wake-ups
+    settings, workdir, pg_name = _setup(
+        runner,
+        database,
         job_workers=1,
         job_lease_seconds=2,
         job_poll_seconds=0.1,
         job_tick_seconds=0.5,
         job_plugins=["tests.jobs.plugin"],
-        _env_file=None,
     )
-    upgrade(settings)
     env = _env(settings) | {"PYTHONPATH": str(HERE.parent)}
     if runner == "inprocess":
         command = [sys.executable, "-m", "tests.jobs.run_inprocess"]
