@@ -6,7 +6,7 @@ import socket
 from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
@@ -21,6 +21,10 @@ async def test_retention_runs_once_a_day_and_deletes_only_old_finished_jobs(
     settings: Settings, session: AsyncSession, tenant: Tenant, app: FastAPI
 ) -> None:
     await app.state.runner.stop()
+    # The app's start ticked already and its workers may have run today's retention
+    # job before the old jobs below existed; start the day afresh.
+    await session.execute(delete(Job).where(Job.kind == "retention.cleanup"))
+    await session.commit()
     now = utcnow()
     old = Job(
         tenant_id=tenant.id,
