@@ -6,6 +6,7 @@ from handwerkml.db.models.jobs import Job, JobItem, JobWorker, TenantUsage
 from handwerkml.db.models.materials import Material, MaterialPrice
 from handwerkml.db.models.projects import Customer, Project, ProjectMaterial, ProjectType
 from handwerkml.db.models.tenancy import ApiKey, Tenant, User
+from handwerkml.db.models.vectors import VectorCollection, VectorRecord
 
 __all__ = [
     "ApiKey",
@@ -23,4 +24,6 @@ __all__ = [
     "Tenant",
     "TenantUsage",
     "User",
+    "VectorCollection",
+    "VectorRecord",
 ]
