@@ -12,6 +12,7 @@ between the database commit and the index write is repaired by replaying rows.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
@@ -87,6 +88,21 @@ class VectorBatch:
 
 RecordSource: TypeAlias = Callable[[], AsyncIterable[VectorBatch]]
 """Yields every stored row of a space (the database's vectors), batch by batch."""
+
+
+def collection_name(space: EmbeddingSpace) -> str:
+    """The name a backend gives a space's index (directory, collection): one per space."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", space.model_id).strip("_")
+    return f"{slug}-{space.dimension}d"
+
+
+def check_where(where: Mapping[str, object]) -> None:
+    """Refuse conditions no backend can evaluate, before any backend sees them."""
+    for key, condition in where.items():
+        if isinstance(condition, float) and math.isnan(condition):
+            raise ValueError(f"filter on {key!r}: NaN matches nothing")
+        if not isinstance(condition, Range | frozenset | str | int | float | bool):
+            raise TypeError(f"filter on {key!r}: unsupported condition {condition!r}")
 
 
 class VectorStore(Protocol):

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -46,6 +44,8 @@ from handwerkml.vectors.base import (
     SearchFilter,
     SearchHit,
     VectorBatch,
+    check_where,
+    collection_name,
 )
 
 FORMAT = 1
@@ -67,11 +67,6 @@ class HnswOptions:
     ef_search: int = 256
     # Rebuild a partition's graph once this share of its slots are deleted.
     compact_ratio: float = 0.25
-
-
-def collection_name(space: EmbeddingSpace) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", space.model_id).strip("_")
-    return f"{slug}-{space.dimension}d"
 
 
 class _RWLock:
@@ -516,7 +511,7 @@ class EmbeddedVectorStore:
             raise ValueError(f"search takes one query vector, got {len(query)}")
         if k < 1:
             return []
-        _check_where(search_filter.where)
+        check_where(search_filter.where)
         with self._lock.read():
             part = self._partitions.get(search_filter.tenant_id)
             if part is None:
@@ -633,14 +628,6 @@ class EmbeddedVectorStore:
         # in a thread; only the vectors are held twice, briefly, per tenant.
         batches = [batch async for batch in source()]
         await asyncio.to_thread(self.rebuild_sync, batches)
-
-
-def _check_where(where: Mapping[str, Any]) -> None:
-    for key, condition in where.items():
-        if isinstance(condition, float) and math.isnan(condition):
-            raise ValueError(f"filter on {key!r}: NaN matches nothing")
-        if not isinstance(condition, Range | frozenset | str | int | float | bool):
-            raise TypeError(f"filter on {key!r}: unsupported condition {condition!r}")
 
 
 __all__ = ["EmbeddedVectorStore", "HnswOptions", "Scalar", "collection_name"]
