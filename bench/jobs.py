@@ -125,6 +125,8 @@ def _setup(runner: str, database: str, **jobs: Any) -> tuple[Settings, Path, str
         queue=runner,
         redis_url=REDIS,
         queue_name="hwml-bench",  # one name for all runs: leftovers are only wake-ups
+        # Celery needs a shared vector store; noop jobs never open it.
+        vector_backend="embedded" if runner == "inprocess" else "pgvector",
         _env_file=None,
         **jobs,
     )

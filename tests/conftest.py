@@ -8,12 +8,17 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.app import create_app
 from handwerkml.auth.permissions import Role
 from handwerkml.config import Settings
 from handwerkml.db.models import Tenant
+from handwerkml.embeddings.prepare import DEFAULT_MODEL, DEFAULT_PRECISION, prepare_model
+from handwerkml.jobs.events import LocalEvents
+from handwerkml.jobs.metrics import JobMetrics
+from handwerkml.jobs.worker import Worker
 from tests.auth.factories import create_tenant, create_user, token_for
 from tests.database import TemplateDatabase, postgres_template, sqlite_template
 
@@ -45,12 +50,21 @@ def database_url(template_database: TemplateDatabase, tmp_path: Path) -> Iterato
         yield url
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default embedding model, prepared once per session (about 5 s)."""
+    directory = tmp_path_factory.mktemp("models")
+    prepare_model(directory, DEFAULT_MODEL, DEFAULT_PRECISION)
+    return directory
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, models_dir: Path) -> Settings:
     return Settings(
         environment="test",
         database_url=database_url,
         data_dir=tmp_path / "var",
+        models_dir=models_dir,
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
         # Job workers only where a test is about jobs (tests/jobs/ turns them on);
         # elsewhere they would only add background queries to every test.
@@ -104,3 +118,20 @@ def login_as(session: AsyncSession, settings: Settings, tenant: Tenant) -> Login
 @pytest.fixture
 async def admin_headers(login_as: LoginAs) -> Headers:
     return await login_as(Role.admin)
+
+
+RunJobs = Callable[[], Awaitable[int]]
+
+
+@pytest.fixture
+def run_jobs(app: FastAPI) -> RunJobs:
+    """Run every runnable job now, with the app's resources; tests decide when jobs run."""
+    worker = Worker(
+        database=app.state.database,
+        settings=app.state.settings,
+        events=LocalEvents(),
+        metrics=JobMetrics(CollectorRegistry()),
+        resources=app.state.resources,
+        runner="test",
+    )
+    return worker.drain

@@ -63,13 +63,18 @@ PUBLIC = {
     "/api/v1/auth/refresh",
     "/api/v1/jobs/kinds",
     "/api/v1/tasks/health",
+    # The installation's embedding model: collections hold no tenant's data, and a
+    # migration re-embeds every tenant alike (tests/similarity/test_migration.py).
+    "/api/v1/embeddings/collections",
+    "/api/v1/embeddings/migrations",
+    "/api/v1/embeddings/collections/{name}/activate",
 }
 # Tables whose rows belong to no one tenant; every other table must have tenant_id.
 SHARED_TABLES = {"tenants"}
 # Tables owned through a parent row: (column, parent table).
 OWNED_THROUGH = {"job_items": ("job_id", "jobs")}
 # Tables of no tenant at all: which workers run (monitoring), embeddings by content hash.
-NOT_TENANT_DATA = {"job_workers", "embedding_cache"}
+NOT_TENANT_DATA = {"job_workers", "embedding_cache", "vector_collections"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,10 @@ COLLECTION_READS: dict[str, tuple[Callable[[Any], set[Any]], Callable[[Rows], se
         lambda body: {w["current_job_id"] for w in body["workers"]} - {None},
         lambda own: {row["id"] for row in own.tables["jobs"] if row["lease_owner"]},
     ),
+    "/api/v1/similarity/stats": (
+        lambda body: {c["vectors"] for c in body["collections"]},
+        lambda own: {sum(not row["deleted"] for row in own.tables["vector_records"])},
+    ),
     "/api/v1/tasks/summary": (
         lambda body: set(body["by_status"].items()),
         lambda own: set(Counter(row["status"] for row in own.tables["jobs"]).items()),
@@ -148,6 +157,8 @@ OWN_WRITES: dict[RouteKey, Body] = {
     ("PUT", "/api/v1/settings/current"): {"labor_rate_per_hour": 61},
     ("PATCH", "/api/v1/settings/current"): {"company_name": "Fliesen Müller GmbH"},
     ("POST", "/api/v1/jobs"): {"kind": "noop"},
+    ("POST", "/api/v1/similarity/find-similar"): {"query": "geheim treppe", "threshold": -1},
+    ("POST", "/api/v1/similarity/batch-similar"): {"queries": ["geheim"], "threshold": -1},
 }
 
 # Item routes other than GET that take no body.

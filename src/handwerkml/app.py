@@ -24,6 +24,7 @@ from handwerkml.auth.endpoints import router as auth_router
 from handwerkml.company.endpoints import router as settings_router
 from handwerkml.config import Settings, get_settings
 from handwerkml.db.engine import Database
+from handwerkml.embeddings.cache import CacheMetrics
 from handwerkml.health.endpoints import metrics
 from handwerkml.health.endpoints import router as health_router
 from handwerkml.jobs.endpoints import router as jobs_router
@@ -36,6 +37,9 @@ from handwerkml.kit.errors import HandwerkError
 from handwerkml.materials.endpoints import router as materials_router
 from handwerkml.observability.metrics import HttpMetrics, MetricsMiddleware
 from handwerkml.projects.endpoints import router as projects_router
+from handwerkml.resources import Resources
+from handwerkml.similarity.endpoints import router as similarity_router
+from handwerkml.vectors.endpoints import router as embeddings_router
 
 logger = logging.getLogger("handwerkml")
 
@@ -59,6 +63,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     settings_router,
     jobs_router,
     tasks_router,
+    similarity_router,
+    embeddings_router,
 )
 
 
@@ -108,14 +114,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         load_kinds(settings)
         app.state.database = Database.connect(settings)
         app.state.job_events = create_event_bus(settings)
+        app.state.resources = Resources.build(settings, app.state.database, app.state.cache_metrics)
         app.state.runner = create_runner(
-            settings, app.state.database, app.state.job_events, app.state.job_metrics
+            settings,
+            app.state.database,
+            app.state.job_events,
+            app.state.job_metrics,
+            app.state.resources,
         )
         await app.state.runner.start()
         try:
             yield
         finally:
             await app.state.runner.stop()
+            await app.state.resources.close()
             await app.state.job_events.close()
             await app.state.database.dispose()
 
@@ -131,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = HttpMetrics(registry)
     app.state.job_metrics = JobMetrics(registry)
     app.state.queue_gauges = QueueGauges(registry)
+    app.state.cache_metrics = CacheMetrics(registry)
 
     for router in ROUTERS:
         app.include_router(router)

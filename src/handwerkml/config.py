@@ -11,11 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "production", "test"]
 Queue = Literal["inprocess", "celery"]
+EmbeddingProviderName = Literal["local", "http"]
+VectorBackend = Literal["embedded", "pgvector", "qdrant"]
 
 
 class TierLimits(BaseModel):
@@ -101,6 +103,42 @@ class Settings(BaseSettings):
     # `handwerkml worker` serves its Prometheus metrics on this port when set.
     worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
+    # Embeddings (embeddings/). "local" runs a model shipped in a pip package, prepared
+    # once into `models_dir` by `handwerkml embeddings prepare`; "http" calls an
+    # OpenAI-compatible server (TEI, Infinity, Ollama). Changing the model of a running
+    # installation is `handwerkml embeddings migrate`, not a change of these settings:
+    # the active collection in the database names the model searches use.
+    embedding_provider: EmbeddingProviderName = "local"
+    # A name from `handwerkml embeddings info` (local) or the server's model name (http).
+    embedding_model: str = "multilingual-e5-small"
+    embedding_precision: Literal["int8", "fp32"] = "int8"
+    # 0: one per core. ONNX Runtime threads of the local model, shared by the process.
+    embedding_threads: int = Field(default=0, ge=0)
+    embedding_batch_size: int = Field(default=16, ge=1, le=1024)
+    # Where prepared local models live; default DATA_DIR/models.
+    models_dir: Path | None = None
+    embedding_http_url: str | None = None
+    embedding_http_api_key: SecretStr | None = None
+    embedding_http_dimension: int | None = Field(default=None, ge=1)
+    embedding_http_timeout_seconds: float = Field(default=30.0, gt=0)
+    # e5-style models served over HTTP expect the caller to add these.
+    embedding_http_query_prefix: str = ""
+    embedding_http_passage_prefix: str = ""
+    # Vectors kept in memory in front of the database's embedding cache, per process.
+    embedding_cache_entries: int = Field(default=10_000, ge=0)
+
+    # Vector stores (vectors/): an index over the vectors the database holds.
+    # "embedded" keeps it inside the one process that serves and runs jobs.
+    vector_backend: VectorBackend = "embedded"
+    # Embedded: a tenant's vectors are searched exactly below this count, by HNSW above.
+    vector_exact_below: int = Field(default=20_000, ge=0)
+    # HNSW candidate list per search: higher finds more true neighbours, slower.
+    vector_ef_search: int = Field(default=256, ge=10)
+    # "qdrant": a server at this URL (pip install 'handwerkml[qdrant]'); without one,
+    # Qdrant's local mode in DATA_DIR/qdrant, which one process at a time may open.
+    qdrant_url: str | None = None
+    qdrant_api_key: SecretStr | None = None
+
     demo_admin_email: str = "admin@demo.handwerkml.de"
     demo_admin_password: SecretStr | None = None
     demo_seed: int = 42
@@ -109,6 +147,29 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @model_validator(mode="after")
+    def _backends_fit(self) -> Settings:
+        single_process = self.vector_backend == "embedded" or (
+            self.vector_backend == "qdrant" and self.qdrant_url is None
+        )
+        if self.queue == "celery" and single_process:
+            raise ValueError(
+                f"vector_backend={self.vector_backend} without a server keeps the index inside "
+                "one process, but queue=celery writes vectors in worker processes: use "
+                "pgvector, or qdrant with qdrant_url"
+            )
+        if self.embedding_provider == "http" and (
+            self.embedding_http_url is None or self.embedding_http_dimension is None
+        ):
+            raise ValueError(
+                "embedding_provider=http needs embedding_http_url and embedding_http_dimension"
+            )
+        return self
+
+    @property
+    def model_directory(self) -> Path:
+        return self.models_dir if self.models_dir is not None else self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

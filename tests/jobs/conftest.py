@@ -27,9 +27,11 @@ from sqlalchemy import func, select
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database, create_engine
+from handwerkml.embeddings.cache import CacheMetrics
 from handwerkml.jobs.events import LocalEvents
 from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.worker import Worker
+from handwerkml.resources import Resources
 from tests.conftest import Headers
 from tests.database import _in_ci
 from tests.jobs.plugin import create_effects_table, effects
@@ -68,7 +70,12 @@ def settings(settings: Settings, runner: str) -> Iterator[Settings]:
     extra: dict[str, Any] = {"queue": runner, "redis_url": REDIS_URL}
     if runner == "celery":
         # The API process only sends wake-ups; a queue of its own keeps tests apart.
-        extra |= {"queue_name": f"hwml-test-{uuid.uuid4().hex[:8]}", "job_workers": 1}
+        extra |= {
+            "queue_name": f"hwml-test-{uuid.uuid4().hex[:8]}",
+            "job_workers": 1,
+            # The embedded index lives in one process; these tests embed nothing.
+            "vector_backend": "pgvector",
+        }
     configured = settings.model_copy(update=FAST | extra)
     yield configured
     if runner == "celery":
@@ -225,5 +232,6 @@ def make_worker(database: Database, settings: Settings) -> Worker:
         settings=settings,
         events=LocalEvents(),
         metrics=JobMetrics(CollectorRegistry()),
+        resources=Resources.build(settings, database, CacheMetrics(CollectorRegistry())),
         runner="test",
     )

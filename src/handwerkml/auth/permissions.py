@@ -33,6 +33,8 @@ class Permission(StrEnum):
     predictions_run = "predictions:run"
     audit_read = "audit:read"
     gdpr_manage = "gdpr:manage"
+    # Installation-wide: the embedding model every tenant's vectors use.
+    embeddings_manage = "embeddings:manage"
 
 
 P = Permission

@@ -31,6 +31,8 @@ from handwerkml.db.models import (
 from handwerkml.demo.generator import DemoData, TenantData, generate
 from handwerkml.kit.errors import Conflict
 from handwerkml.kit.time import today
+from handwerkml.similarity.projects import SOURCE
+from handwerkml.vectors.sync import schedule_sync
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,9 @@ async def load_demo(
     password = configured.get_secret_value() if configured else secrets.token_urlsafe(12)
     # Argon2 is slow on purpose: hash once and share the hash among the demo users.
     password_hash = security.hash_password(password)
-    summaries = [await _load_tenant(session, tenant, password_hash) for tenant in data.tenants]
+    summaries = [
+        await _load_tenant(session, settings, tenant, password_hash) for tenant in data.tenants
+    ]
     return DemoSummary(
         tenants=tuple(summaries),
         admin_email=_admin(data).lower(),
@@ -92,7 +96,7 @@ def _admin(data: DemoData) -> str:
 
 
 async def _load_tenant(
-    session: AsyncSession, data: TenantData, password_hash: str
+    session: AsyncSession, settings: Settings, data: TenantData, password_hash: str
 ) -> TenantSummary:
     tenant = await service.create_tenant(session, name=data.name, slug=data.slug, tier=data.tier)
     await _apply_company_settings(session, tenant.id, data)
@@ -137,7 +141,9 @@ async def _load_tenant(
             for row in data.prices
         ],
     )
-    await _load_projects(session, tenant.id, data, material_ids)
+    project_ids = await _load_projects(session, tenant.id, data, material_ids)
+    # Embedded by the job workers once the server runs, so "similar projects" finds them.
+    await schedule_sync(session, settings, tenant.id, SOURCE, project_ids)
     return TenantSummary(
         name=data.name,
         slug=data.slug,
@@ -169,7 +175,7 @@ async def _apply_company_settings(session: AsyncSession, tenant_id: int, data: T
 
 async def _load_projects(
     session: AsyncSession, tenant_id: int, data: TenantData, material_ids: Sequence[int]
-) -> None:
+) -> list[int]:
     customer_ids = await _insert_returning_ids(
         session,
         Customer,
@@ -229,6 +235,7 @@ async def _load_projects(
             for item in p.materials
         ],
     )
+    return list(project_ids)
 
 
 async def _insert(session: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:

@@ -109,6 +109,11 @@ class CachedEmbeddings:
             return Embeddings.empty(space)
         return Embeddings(space, np.stack([found[key] for key in keys]))
 
+    async def close(self) -> None:
+        close = getattr(self.provider, "aclose", None)
+        if close is not None:
+            await close()
+
     def _count(self, source: str, unique: int) -> None:
         if unique:
             self.metrics.lookups.labels(self.space.model_id, source).inc(unique)

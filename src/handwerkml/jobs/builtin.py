@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 
-from handwerkml.db.models import Job
+from handwerkml.db.models import EmbeddingCacheEntry, Job, VectorCollection, VectorRecord
 from handwerkml.jobs.kinds import (
     Item,
     ItemOutcome,
@@ -56,12 +56,46 @@ class RetentionCleanup(JobKind[NoParams]):
     system = True
 
     async def plan(self, ctx: JobContext, params: NoParams) -> Iterable[ItemSpec]:
-        return [ItemSpec(label="finished jobs")]
+        return [ItemSpec(label="finished jobs"), ItemSpec(label="embedding cache")]
 
     async def run_item(self, ctx: JobContext, params: NoParams, item: Item) -> ItemOutcome:
+        if item.label == "embedding cache":
+            return ItemOutcome(result={"freed_embeddings": await _free_embeddings(ctx)})
         cutoff = utcnow() - timedelta(days=ctx.settings.job_retention_days)
         old = select(Job.id).where(Job.status.in_(FINISHED), Job.finished_at < cutoff)
         ids = list((await ctx.session.scalars(old)).all())
         if ids:
             await ctx.session.execute(delete(Job).where(Job.id.in_(ids)))
         return ItemOutcome(result={"deleted_jobs": len(ids)})
+
+
+async def _free_embeddings(ctx: JobContext) -> int:
+    """Drop cached vectors no stored vector refers to any more (the document or
+    project is gone), and search queries past the retention period.
+
+    A day's grace: a writer embeds first and stores its rows after, so a brand-new
+    entry may not have its reference yet.
+    """
+    now = utcnow()
+    entry = EmbeddingCacheEntry
+    referenced = (
+        select(VectorRecord.id)
+        .join(VectorCollection, VectorCollection.name == VectorRecord.collection)
+        .where(
+            VectorCollection.model_id == entry.model_id,
+            VectorRecord.text_hash == entry.text_hash,
+        )
+        .exists()
+    )
+    passages = and_(
+        entry.kind == "passage", entry.created_at < now - timedelta(days=1), ~referenced
+    )
+    queries = and_(
+        entry.kind == "query",
+        entry.created_at < now - timedelta(days=ctx.settings.job_retention_days),
+    )
+    freed = await ctx.session.execute(
+        delete(entry).where(or_(passages, queries)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(freed, "rowcount", 0) or 0)

@@ -12,15 +12,18 @@ from the modules named in HANDWERKML_JOB_PLUGINS.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
 from handwerkml.kit.errors import Unprocessable
+
+if TYPE_CHECKING:
+    from handwerkml.resources import Resources
 
 
 class NoParams(BaseModel):
@@ -57,6 +60,10 @@ class JobContext:
     tenant_id: int | None
     settings: Settings
     session: AsyncSession
+    resources: Resources
+    # Run by the worker once `session` has committed (e.g. handing new vectors to
+    # the index); a failure there is logged, the committed work stands.
+    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
 
 class ItemFailed(Exception):
@@ -117,8 +124,16 @@ def all_kinds() -> dict[str, JobKind[Any]]:
     return dict(_KINDS)
 
 
+# Modules of this package that register kinds (and the sources they embed).
+BUILTIN_MODULES = (
+    "handwerkml.jobs.builtin",
+    "handwerkml.vectors.sync",
+    "handwerkml.vectors.migration",
+    "handwerkml.similarity.projects",
+)
+
+
 def load_kinds(settings: Settings) -> None:
     """Import the built-in kinds and every plugin module; safe to call repeatedly."""
-    importlib.import_module("handwerkml.jobs.builtin")
-    for module in settings.job_plugins:
+    for module in (*BUILTIN_MODULES, *settings.job_plugins):
         importlib.import_module(module)

@@ -96,6 +96,29 @@ async def submit(
     return job
 
 
+async def submit_system(
+    session: AsyncSession, *, kind: str, params: dict[str, Any], priority: int = 0
+) -> Job:
+    """Create a queued job of the installation (no tenant: none sees or pays for it)."""
+    job_kind = get_kind(kind)
+    if job_kind is None or not job_kind.system:
+        raise ValueError(f"{kind!r} is not a system job kind")
+    now = utcnow()
+    job = Job(
+        tenant_id=None,
+        kind=kind,
+        params=job_kind.parse(params).model_dump(mode="json"),
+        priority=priority,
+        status=JobStatus.queued,
+        created_at=now,
+        not_before=now,
+        lease_token=0,
+    )
+    session.add(job)
+    await session.flush()
+    return job
+
+
 async def get_job(session: AsyncSession, tenant_id: int, job_id: int) -> Job:
     job = await session.scalar(select(Job).where(Job.id == job_id, Job.tenant_id == tenant_id))
     if job is None:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
@@ -33,6 +34,7 @@ from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.repository import Lease
 from handwerkml.jobs.states import ItemStatus, JobStatus
 from handwerkml.kit.time import utcnow
+from handwerkml.resources import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +65,14 @@ def worker_id(runner: str) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{runner}:{uuid.uuid4().hex[:6]}"
 
 
+async def _after_commit(context: JobContext) -> None:
+    for hook in context.after_commit:
+        try:
+            await hook()
+        except Exception:
+            logger.exception("job %s: an after-commit hook failed", context.job_id)
+
+
 class Worker:
     def __init__(
         self,
@@ -71,9 +81,11 @@ class Worker:
         settings: Settings,
         events: EventBus,
         metrics: JobMetrics,
+        resources: Resources,
         runner: str,
     ) -> None:
         self.database = database
+        self.resources = resources
         self.settings = settings
         self.events = events
         self.metrics = metrics
@@ -84,6 +96,9 @@ class Worker:
         self._current_item: str | None = None
         self._items_done = 0
         self._items_failed = 0
+
+    def _context(self, job: Job, session: AsyncSession) -> JobContext:
+        return JobContext(job.id, job.tenant_id, self.settings, session, self.resources)
 
     # -- the outer loop -------------------------------------------------------------
 
@@ -236,7 +251,7 @@ class Worker:
     async def _plan(self, lease: Lease, job: Job, kind: JobKind[Any], params: Any) -> bool:
         try:
             async with self.database.write() as session:
-                context = JobContext(job.id, job.tenant_id, self.settings, session)
+                context = self._context(job, session)
                 specs = list(await kind.plan(context, params))
                 if specs:
                     await session.execute(
@@ -257,6 +272,7 @@ class Worker:
                 ):
                     raise LeaseLost
                 await session.commit()
+            await _after_commit(context)
         except LeaseLost:
             raise
         except Exception as exc:
@@ -278,7 +294,7 @@ class Worker:
         started = time.perf_counter()
         try:
             async with self.database.write() as session:
-                context = JobContext(job.id, job.tenant_id, self.settings, session)
+                context = self._context(job, session)
                 outcome = await asyncio.wait_for(kind.run_item(context, params, item), timeout)
                 now = utcnow()
                 await session.execute(
@@ -303,6 +319,7 @@ class Worker:
                 if outcome.units and job.tenant_id is not None:
                     await repository.add_usage(session, job.tenant_id, now.date(), outcome.units)
                 await session.commit()
+            await _after_commit(context)
         except (LeaseLost, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -368,9 +385,9 @@ class Worker:
     ) -> None:
         now = utcnow()
         async with self.database.write() as session:
+            context = self._context(job, session)
             result: dict[str, Any] | None = {"items_done": counts[0], "items_failed": counts[1]}
             if kind is not None and status == JobStatus.succeeded:
-                context = JobContext(job.id, job.tenant_id, self.settings, session)
                 result = await kind.finish(context, params) or result
             values: dict[str, Any] = {
                 "status": status,
@@ -384,6 +401,7 @@ class Worker:
             if not await repository.fence(session, lease, **values):
                 raise LeaseLost
             await session.commit()
+        await _after_commit(context)
         self.metrics.job_seconds.labels(job.kind, status).observe(
             (now - job.created_at).total_seconds()
         )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
+from handwerkml.resources import Resources
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 
@@ -47,3 +48,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]

@@ -6,12 +6,15 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.auth.deps import requires
 from handwerkml.auth.permissions import Permission
 from handwerkml.auth.principal import Principal
+from handwerkml.config import Settings
 from handwerkml.db.models import ProjectMaterial
-from handwerkml.kit.deps import SessionDep
+from handwerkml.jobs.endpoints import WAKES_WORKERS
+from handwerkml.kit.deps import SessionDep, SettingsDep
 from handwerkml.kit.pagination import PageDep, set_total
 from handwerkml.kit.schemas import IdPath
 from handwerkml.projects import catalog, service
@@ -28,6 +31,8 @@ from handwerkml.projects.schemas import (
     ProjectTypeRead,
     ProjectUpdate,
 )
+from handwerkml.similarity.projects import SOURCE
+from handwerkml.vectors.sync import schedule_sync
 
 router = APIRouter(prefix="/api/v1/projects", tags=["projects"])
 
@@ -35,6 +40,14 @@ Reader = Annotated[Principal, requires(Permission.projects_read)]
 Writer = Annotated[Principal, requires(Permission.projects_write)]
 ProjectId = IdPath
 ItemId = IdPath
+
+
+async def _reembed(
+    session: AsyncSession, settings: Settings, principal: Principal, project_id: int
+) -> None:
+    # The project's text or filter fields changed (or it is gone): its vector follows
+    # in a job, committed with the change.
+    await schedule_sync(session, settings, principal.tenant_id, SOURCE, [project_id])
 
 
 @router.get("", response_model=list[ProjectRead])
@@ -53,11 +66,17 @@ async def list_projects(
     return [ProjectRead.model_validate(project) for project in projects]
 
 
-@router.post("", response_model=ProjectRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ProjectRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=WAKES_WORKERS,
+)
 async def create_project(
-    body: ProjectCreate, principal: Writer, session: SessionDep
+    body: ProjectCreate, principal: Writer, session: SessionDep, settings: SettingsDep
 ) -> ProjectRead:
     project = await service.create_project(session, principal.tenant_id, body)
+    await _reembed(session, settings, principal, project.id)
     return ProjectRead.model_validate(project)
 
 
@@ -93,45 +112,64 @@ async def get_project(project_id: ProjectId, principal: Reader, session: Session
     return ProjectRead.model_validate(project)
 
 
-@router.put("/{project_id}", response_model=ProjectRead)
+@router.put("/{project_id}", response_model=ProjectRead, dependencies=WAKES_WORKERS)
 async def replace_project(
-    project_id: ProjectId, body: ProjectCreate, principal: Writer, session: SessionDep
+    project_id: ProjectId,
+    body: ProjectCreate,
+    principal: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ProjectRead:
     """Replace every field, as the seed system's clients do; the body is the create body."""
     project = await service.replace_project(session, principal.tenant_id, project_id, body)
+    await _reembed(session, settings, principal, project_id)
     return ProjectRead.model_validate(project)
 
 
-@router.patch("/{project_id}", response_model=ProjectRead)
+@router.patch("/{project_id}", response_model=ProjectRead, dependencies=WAKES_WORKERS)
 async def update_project(
-    project_id: ProjectId, body: ProjectUpdate, principal: Writer, session: SessionDep
+    project_id: ProjectId,
+    body: ProjectUpdate,
+    principal: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ProjectRead:
     project = await service.update_project(session, principal.tenant_id, project_id, body)
+    await _reembed(session, settings, principal, project_id)
     return ProjectRead.model_validate(project)
 
 
-@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_project(project_id: ProjectId, principal: Writer, session: SessionDep) -> None:
+@router.delete("/{project_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WAKES_WORKERS)
+async def delete_project(
+    project_id: ProjectId, principal: Writer, session: SessionDep, settings: SettingsDep
+) -> None:
     await service.delete_project(session, principal.tenant_id, project_id)
+    await _reembed(session, settings, principal, project_id)
 
 
-@router.post("/{project_id}/finalize", response_model=ProjectRead)
+@router.post("/{project_id}/finalize", response_model=ProjectRead, dependencies=WAKES_WORKERS)
 async def finalize_project(
-    project_id: ProjectId, principal: Writer, session: SessionDep
+    project_id: ProjectId, principal: Writer, session: SessionDep, settings: SettingsDep
 ) -> ProjectRead:
     """Fix the project for good (GoBD): afterwards only a cancellation can change it."""
     project = await service.finalize_project(session, principal.tenant_id, project_id)
+    await _reembed(session, settings, principal, project_id)
     return ProjectRead.model_validate(project)
 
 
-@router.post("/{project_id}/cancel", response_model=ProjectRead)
+@router.post("/{project_id}/cancel", response_model=ProjectRead, dependencies=WAKES_WORKERS)
 async def cancel_project(
-    project_id: ProjectId, body: ProjectCancel, principal: Writer, session: SessionDep
+    project_id: ProjectId,
+    body: ProjectCancel,
+    principal: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ProjectRead:
     """Storno: mark the project as cancelled with a reason; allowed for finalized projects."""
     project = await service.cancel_project(
         session, principal.tenant_id, project_id, reason=body.reason
     )
+    await _reembed(session, settings, principal, project_id)
     return ProjectRead.model_validate(project)
 
 
@@ -160,11 +198,17 @@ async def list_project_materials(
     "/{project_id}/materials",
     response_model=ProjectMaterialRead,
     status_code=status.HTTP_201_CREATED,
+    dependencies=WAKES_WORKERS,
 )
 async def add_project_material(
-    project_id: ProjectId, body: ProjectMaterialCreate, principal: Writer, session: SessionDep
+    project_id: ProjectId,
+    body: ProjectMaterialCreate,
+    principal: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> ProjectMaterialRead:
     item = await service.add_project_material(session, principal.tenant_id, project_id, body)
+    await _reembed(session, settings, principal, project_id)
     return _material_read(item)
 
 
@@ -183,11 +227,20 @@ async def update_project_material(
     return _material_read(item)
 
 
-@router.delete("/{project_id}/materials/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{project_id}/materials/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=WAKES_WORKERS,
+)
 async def remove_project_material(
-    project_id: ProjectId, item_id: ItemId, principal: Writer, session: SessionDep
+    project_id: ProjectId,
+    item_id: ItemId,
+    principal: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> None:
     await service.remove_project_material(session, principal.tenant_id, project_id, item_id)
+    await _reembed(session, settings, principal, project_id)
 
 
 @router.get("/{project_id}/cost-breakdown", response_model=CostBreakdownRead)

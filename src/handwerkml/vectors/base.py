@@ -134,3 +134,10 @@ class VectorStore(Protocol):
     async def rebuild(self, source: RecordSource) -> None:
         """Drop everything held and load the rows `source` yields."""
         ...
+
+    async def flush(self) -> None:
+        """Make every write so far survive a restart (a no-op for stores that write
+        through); the caller marks the database rows indexed only after this."""
+        ...
+
+    async def close(self) -> None: ...

@@ -623,6 +623,12 @@ class EmbeddedVectorStore:
     async def count(self, tenant_id: int | None = None) -> int:
         return self.count_sync(tenant_id)
 
+    async def flush(self) -> None:
+        await asyncio.to_thread(self.save)
+
+    async def close(self) -> None:
+        pass  # nothing held open: the files are written by flush
+
     async def rebuild(self, source: RecordSource) -> None:
         # Read in the event loop (the source is an async database query), build
         # in a thread; only the vectors are held twice, briefly, per tenant.

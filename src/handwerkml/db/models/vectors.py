@@ -55,6 +55,8 @@ class VectorRecord(IdMixin, Base):
         # Catch-up reads the rows a store does not hold yet.
         Index("ix_vector_records_pending", "collection", "indexed"),
         Index("ix_vector_records_source", "source", "source_id"),
+        # Retention frees cache entries no record refers to any more.
+        Index("ix_vector_records_text_hash", "text_hash"),
     )
 
     collection: Mapped[str] = mapped_column(
@@ -70,6 +72,8 @@ class VectorRecord(IdMixin, Base):
     # A tombstone: the store must drop the record; the row goes once it has.
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     indexed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The embedding cache key of the embedded text (embeddings/cache.py).
+    text_hash: Mapped[str] = mapped_column(String(64))
     # float32, little-endian, the collection's dimension.
     vector: Mapped[bytes] = mapped_column(LargeBinary)
     # Filterable fields (project type, region, price), as the store indexes them.

@@ -12,6 +12,7 @@ from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.jobs.events import EventBus
 from handwerkml.jobs.metrics import JobMetrics
+from handwerkml.resources import Resources
 
 
 class Runner(Protocol):
@@ -27,7 +28,11 @@ class Runner(Protocol):
 
 
 def create_runner(
-    settings: Settings, database: Database, events: EventBus, metrics: JobMetrics
+    settings: Settings,
+    database: Database,
+    events: EventBus,
+    metrics: JobMetrics,
+    resources: Resources,
 ) -> Runner:
     if settings.queue == "celery":
         from handwerkml.jobs.runners.celery import CeleryRunner
@@ -35,4 +40,4 @@ def create_runner(
         return CeleryRunner(settings)
     from handwerkml.jobs.runners.inprocess import InProcessRunner
 
-    return InProcessRunner(settings, database, events, metrics)
+    return InProcessRunner(settings, database, events, metrics, resources)

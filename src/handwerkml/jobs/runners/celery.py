@@ -26,11 +26,13 @@ from prometheus_client import REGISTRY
 
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
+from handwerkml.embeddings.cache import CacheMetrics
 from handwerkml.jobs.events import RedisEvents
 from handwerkml.jobs.kinds import load_kinds
 from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.periodic import tick
 from handwerkml.jobs.worker import Worker
+from handwerkml.resources import Resources
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +60,14 @@ class WorkerProcess:
         self.database = Database.connect(settings)
         self.events = RedisEvents(settings.redis_url, settings.queue_name)
         metrics = JobMetrics(REGISTRY)
+        self.resources = Resources.build(settings, self.database, CacheMetrics(REGISTRY))
         self.workers = [
             Worker(
                 database=self.database,
                 settings=settings,
                 events=self.events,
                 metrics=metrics,
+                resources=self.resources,
                 runner="celery",
             )
             for _ in range(concurrency)
@@ -103,6 +107,7 @@ class WorkerProcess:
             except Exception:
                 logger.exception("worker %s: could not retire", worker.id)
         self.run(self.events.close())
+        self.run(self.resources.close())
         self.run(self.database.dispose())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)

@@ -12,15 +12,24 @@ from handwerkml.jobs.events import EventBus
 from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.periodic import tick
 from handwerkml.jobs.worker import Worker
+from handwerkml.resources import Resources
 
 logger = logging.getLogger(__name__)
+
+# How much longer than a slice stopping waits for a worker's current item.
+_GRACE_SECONDS = 5.0
 
 
 class InProcessRunner:
     name = "inprocess"
 
     def __init__(
-        self, settings: Settings, database: Database, events: EventBus, metrics: JobMetrics
+        self,
+        settings: Settings,
+        database: Database,
+        events: EventBus,
+        metrics: JobMetrics,
+        resources: Resources,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -30,6 +39,7 @@ class InProcessRunner:
                 settings=settings,
                 events=events,
                 metrics=metrics,
+                resources=resources,
                 runner=self.name,
             )
             for _ in range(settings.job_workers)
@@ -37,6 +47,7 @@ class InProcessRunner:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         if not self.workers:
@@ -46,11 +57,22 @@ class InProcessRunner:
         await self._tick()
         for worker in self.workers:
             self._tasks.append(asyncio.create_task(worker.heartbeat_forever()))
-            self._tasks.append(asyncio.create_task(worker.run_forever(self._stop, self._wake)))
+            loop = asyncio.create_task(worker.run_forever(self._stop, self._wake))
+            self._loops.append(loop)
+            self._tasks.append(loop)
         self._tasks.append(asyncio.create_task(self._tick_forever()))
 
     async def stop(self) -> None:
         self._stop.set()
+        await self.notify()
+        if self._loops:
+            # Let each worker finish the item in hand: cancelling it halfway through a
+            # write would leave its transaction (on SQLite, the database's write lock)
+            # to the garbage collector.
+            await asyncio.wait(
+                self._loops, timeout=self.settings.job_slice_seconds + _GRACE_SECONDS
+            )
+        self._loops.clear()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
