@@ -1,0 +1,1 @@
+"""Documents: upload, extraction, chunking, ingestion jobs and search."""
