@@ -48,8 +48,11 @@ def page_lines(number: int) -> list[str]:
     return [f"Seite {number}: Angebot für Straßenbau und Überdachung", *GERMAN_PARAGRAPHS]
 
 
-def text_pdf(pages: Sequence[Sequence[str]]) -> bytes:
-    """A PDF with a real text layer: one list of paragraphs per page, DejaVu Sans embedded."""
+def text_pdf(pages: Sequence[Sequence[str]], leading_mm: float = 12) -> bytes:
+    """A PDF with a real text layer: one list of lines per page, DejaVu Sans embedded.
+
+    The default leading (12 mm) is wider than a line, so each line is its own paragraph.
+    """
     if _PDF_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(_PDF_FONT, _font_path()))
     buffer = io.BytesIO()
@@ -60,7 +63,7 @@ def text_pdf(pages: Sequence[Sequence[str]]) -> bytes:
         for paragraph in paragraphs:
             pdf.setFont(_PDF_FONT, 11)
             pdf.drawString(20 * mm, y, paragraph)
-            y -= 12 * mm  # a gap wider than a line: a new paragraph
+            y -= leading_mm * mm
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
@@ -70,10 +73,12 @@ def german_pdf(page_count: int) -> bytes:
     return text_pdf([page_lines(n) for n in range(1, page_count + 1)])
 
 
-def scan_image(lines: Sequence[str], dpi: int = 300, width_mm: float = 150) -> Image.Image:
-    """Black 12 pt text on white at `dpi`, like a clean office scan (narrower than A4 for speed)."""
+def scan_image(
+    lines: Sequence[str], dpi: int = 300, width_mm: float = 150, font_pt: float = 12
+) -> Image.Image:
+    """Black text on white at `dpi`, like a clean office scan (narrower than A4 for speed)."""
     px_per_mm = dpi / 25.4
-    font = ImageFont.truetype(_font_path(), size=round(12 / 72 * dpi))
+    font = ImageFont.truetype(_font_path(), size=round(font_pt / 72 * dpi))
     line_height = round(font.size * 1.6)
     margin = round(10 * px_per_mm)
     image = Image.new(
