@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck migrations-check pytest migrate demo bench clean constraints
+.PHONY: run test lint typecheck migrations-check pytest migrate demo bench clean constraints system-packages
 
 # constraints.txt pins every package to the versions the suite last passed with, so a new
 # release upstream cannot break a fresh machine or CI overnight.
@@ -25,14 +25,18 @@ constraints:
 
 ## run: install, prepare the embedding model, migrate ./var/handwerkml.db, load demo data
 ## if empty, serve on :8000
-run: $(STAMP)
+run: $(STAMP) system-packages
 	$(BIN)/handwerkml embeddings prepare
 	$(BIN)/handwerkml migrate
 	$(BIN)/handwerkml demo --if-empty
 	$(BIN)/handwerkml serve
 
 ## test: ruff, mypy, the models-vs-migrations check and the whole pytest suite
-test: lint typecheck migrations-check pytest
+test: system-packages lint typecheck migrations-check pytest
+
+## system-packages: Tesseract OCR (German, English) and fonts, from Debian, when missing
+system-packages:
+	bash scripts/install-system-packages.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -23,9 +23,13 @@ if [ "$(id -u)" -eq 0 ]; then
     SUDO=()
 elif command -v sudo >/dev/null; then
     SUDO=(sudo)
-else
+elif [ "${CI:-}" = "true" ]; then
     echo "install-system-packages: need root or sudo to install: ${missing[*]}" >&2
     exit 1
+else
+    # A developer without sudo still gets a working checkout; OCR tests skip, saying why.
+    echo "install-system-packages: cannot install ${missing[*]} (no root, no sudo): OCR is off" >&2
+    exit 0
 fi
 
 echo "install-system-packages: installing ${missing[*]}"

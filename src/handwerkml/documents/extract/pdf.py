@@ -16,8 +16,8 @@ import math
 from dataclasses import dataclass
 
 # pypdfium2 ships no type information (no py.typed).
-import pypdfium2 as pdfium  # type: ignore[import-untyped]
-import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from handwerkml.documents.extract.errors import (
