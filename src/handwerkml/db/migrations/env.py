@@ -35,12 +35,21 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    # The pgvector store's tables live outside the metadata (vectors/pgvector.py): the
+    # partitioned pgvector_records from its migration, and a partition per collection
+    # that the store adds at run time. Autogenerate must neither drop them nor reflect
+    # them (SQLAlchemy does not know their `vector` column type).
+    return not (type_ == "table" and (name or "").startswith("pgvector_records"))
+
+
 def _configure(connection: Connection | None = None, **extra: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=True,
         render_item=_render_item,
+        include_name=_include_name,
         compare_type=True,
         **extra,
     )
