@@ -24,6 +24,18 @@ async def open_store(settings: Settings, database: Database, space: EmbeddingSpa
                 ef_search=settings.vector_ef_search,
             ),
         )
+    if settings.vector_backend == "pgvector":
+        from handwerkml.vectors.pgvector import PgVectorOptions, PgVectorStore
+
+        return await PgVectorStore.open(
+            space,
+            database,
+            PgVectorOptions(
+                m=settings.pgvector_m,
+                ef_construction=settings.pgvector_ef_construction,
+                ef_search=settings.pgvector_ef_search,
+            ),
+        )
     if settings.vector_backend == "qdrant":
         from handwerkml.vectors.qdrant import QdrantOptions, QdrantVectorStore
 
