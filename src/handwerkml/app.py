@@ -24,6 +24,7 @@ from handwerkml.auth.endpoints import router as auth_router
 from handwerkml.company.endpoints import router as settings_router
 from handwerkml.config import Settings, get_settings
 from handwerkml.db.engine import Database
+from handwerkml.documents.endpoints import router as documents_router
 from handwerkml.embeddings.cache import CacheMetrics
 from handwerkml.health.endpoints import metrics
 from handwerkml.health.endpoints import router as health_router
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     tasks_router,
     similarity_router,
     embeddings_router,
+    documents_router,
 )
 
 

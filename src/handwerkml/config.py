@@ -134,10 +134,27 @@ class Settings(BaseSettings):
     vector_exact_below: int = Field(default=20_000, ge=0)
     # HNSW candidate list per search: higher finds more true neighbours, slower.
     vector_ef_search: int = Field(default=256, ge=10)
+    # "pgvector": the graph's size and the candidates per search, pgvector's own terms
+    # (docs/embeddings.md has the measurements behind these defaults).
+    pgvector_m: int = Field(default=32, ge=4, le=100)
+    pgvector_ef_construction: int = Field(default=128, ge=16, le=1000)
+    pgvector_ef_search: int = Field(default=200, ge=10, le=1000)
     # "qdrant": a server at this URL (pip install 'handwerkml[qdrant]'); without one,
     # Qdrant's local mode in DATA_DIR/qdrant, which one process at a time may open.
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
+
+    # Documents (documents/). Uploads larger than this are refused with 413.
+    document_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    # Chunk size and overlap, in tokens of the embedding model.
+    # At most 512: the local models see no further.
+    chunk_tokens: int = Field(default=256, ge=32, le=512)
+    chunk_overlap_tokens: int = Field(default=32, ge=0, le=512)
+    # Directories a folder ingestion may read (`handwerkml ingest`, POST
+    # /documents/folders); none by default, so the API can reach no server path.
+    ingest_roots: list[Path] = []
+    ocr_languages: str = "deu+eng"
+    ocr_dpi: int = Field(default=300, ge=72, le=600)
 
     demo_admin_email: str = "admin@demo.handwerkml.de"
     demo_admin_password: SecretStr | None = None

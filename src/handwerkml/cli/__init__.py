@@ -1,4 +1,4 @@
-"""The `handwerkml` command line: serve, run workers, migrate, demo data, users, jobs.
+"""The `handwerkml` command line: serve, workers, migrate, demo data, users, jobs, ingest.
 
 Each command lives in its own module; this one only assembles the Typer app that
 the `handwerkml` script entry point (pyproject.toml) runs.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from handwerkml import __version__
-from handwerkml.cli import db, demo, embeddings, jobs, serve, users, worker
+from handwerkml.cli import db, demo, embeddings, ingest, jobs, serve, users, worker
 
 app = typer.Typer(
     name="handwerkml",
@@ -31,6 +31,7 @@ app.command()(serve.serve)
 app.command()(db.migrate)
 app.command()(demo.demo)
 app.command()(worker.worker)
+app.command()(ingest.ingest)
 app.add_typer(users.app, name="users")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(embeddings.app, name="embeddings")

@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -108,6 +108,15 @@ class CachedEmbeddings:
         if not keys:
             return Embeddings.empty(space)
         return Embeddings(space, np.stack([found[key] for key in keys]))
+
+    def token_counter(self) -> Callable[[Sequence[str]], list[int]]:
+        """How many model tokens each text is, for sizing chunks: exact where the
+        provider has its tokenizer, else about four characters a token."""
+        exact = getattr(self.provider, "token_counts", None)
+        if exact is not None:
+            counter: Callable[[Sequence[str]], list[int]] = exact
+            return counter
+        return lambda texts: [len(text) // 4 + 2 for text in texts]
 
     async def close(self) -> None:
         close = getattr(self.provider, "aclose", None)

@@ -9,7 +9,15 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, delete, or_, select
 
-from handwerkml.db.models import EmbeddingCacheEntry, Job, VectorCollection, VectorRecord
+from handwerkml.db.models import (
+    Document,
+    EmbeddingCacheEntry,
+    Job,
+    StoredFile,
+    VectorCollection,
+    VectorRecord,
+)
+from handwerkml.documents.storage import FileStore
 from handwerkml.jobs.kinds import (
     Item,
     ItemOutcome,
@@ -56,11 +64,17 @@ class RetentionCleanup(JobKind[NoParams]):
     system = True
 
     async def plan(self, ctx: JobContext, params: NoParams) -> Iterable[ItemSpec]:
-        return [ItemSpec(label="finished jobs"), ItemSpec(label="embedding cache")]
+        return [
+            ItemSpec(label="finished jobs"),
+            ItemSpec(label="embedding cache"),
+            ItemSpec(label="stored files"),
+        ]
 
     async def run_item(self, ctx: JobContext, params: NoParams, item: Item) -> ItemOutcome:
         if item.label == "embedding cache":
             return ItemOutcome(result={"freed_embeddings": await _free_embeddings(ctx)})
+        if item.label == "stored files":
+            return ItemOutcome(result={"freed_files": await _free_files(ctx)})
         cutoff = utcnow() - timedelta(days=ctx.settings.job_retention_days)
         old = select(Job.id).where(Job.status.in_(FINISHED), Job.finished_at < cutoff)
         ids = list((await ctx.session.scalars(old)).all())
@@ -99,3 +113,32 @@ async def _free_embeddings(ctx: JobContext) -> int:
         execution_options={"synchronize_session": False},
     )
     return int(getattr(freed, "rowcount", 0) or 0)
+
+
+async def _free_files(ctx: JobContext) -> int:
+    """Delete uploaded files no document refers to any more (after a day's grace for
+    an upload whose document is being created); the bytes go after the commit."""
+    referenced = (
+        select(Document.id)
+        .where(Document.tenant_id == StoredFile.tenant_id, Document.sha256 == StoredFile.sha256)
+        .exists()
+    )
+    rows = (
+        await ctx.session.execute(
+            select(StoredFile.tenant_id, StoredFile.sha256).where(
+                StoredFile.created_at < utcnow() - timedelta(days=1), ~referenced
+            )
+        )
+    ).all()
+    for tenant_id, digest in rows:
+        await ctx.session.execute(
+            delete(StoredFile).where(StoredFile.tenant_id == tenant_id, StoredFile.sha256 == digest)
+        )
+    store = FileStore(ctx.settings.data_dir / "files")
+
+    async def unlink() -> None:
+        for tenant_id, digest in rows:
+            store.delete(tenant_id, digest)
+
+    ctx.after_commit.append(unlink)
+    return len(rows)

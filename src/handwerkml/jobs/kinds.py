@@ -70,6 +70,10 @@ class ItemFailed(Exception):
     """An item failed for a reason worth showing to people; it may be retried."""
 
 
+class ItemRejected(ItemFailed):
+    """The item's input itself is bad (a corrupt file): it fails without retries."""
+
+
 P = TypeVar("P", bound=BaseModel)
 
 
@@ -103,6 +107,9 @@ class JobKind(Generic[P]):
     async def run_item(self, ctx: JobContext, params: P, item: Item) -> ItemOutcome:
         raise NotImplementedError
 
+    async def item_failed(self, ctx: JobContext, params: P, item: Item, reason: str) -> None:
+        """An item failed for good; runs in the transaction that records it."""
+
     async def finish(self, ctx: JobContext, params: P) -> dict[str, Any] | None:
         """The job's result once every item is done; runs in the finishing transaction."""
         return None
@@ -130,6 +137,8 @@ BUILTIN_MODULES = (
     "handwerkml.vectors.sync",
     "handwerkml.vectors.migration",
     "handwerkml.similarity.projects",
+    "handwerkml.documents.ingest",
+    "handwerkml.documents.folders",
 )
 
 

@@ -29,7 +29,7 @@ from handwerkml.db.engine import Database
 from handwerkml.db.models import Job, JobItem, JobWorker
 from handwerkml.jobs import repository
 from handwerkml.jobs.events import EventBus
-from handwerkml.jobs.kinds import Item, ItemFailed, JobContext, JobKind, get_kind
+from handwerkml.jobs.kinds import Item, ItemFailed, ItemRejected, JobContext, JobKind, get_kind
 from handwerkml.jobs.metrics import JobMetrics
 from handwerkml.jobs.repository import Lease
 from handwerkml.jobs.states import ItemStatus, JobStatus
@@ -323,7 +323,10 @@ class Worker:
         except (LeaseLost, asyncio.CancelledError):
             raise
         except Exception as exc:
-            await self._item_failed(lease, job, row, describe(exc, timeout))
+            retry = not isinstance(exc, ItemRejected)
+            await self._item_failed(
+                lease, job, row, describe(exc, timeout), kind, params, retry=retry
+            )
             return
         finally:
             self.metrics.item_seconds.labels(job.kind).observe(time.perf_counter() - started)
@@ -331,11 +334,24 @@ class Worker:
         self.metrics.items.labels(job.kind, "done").inc()
         await self._publish(job.id, JobStatus.running)
 
-    async def _item_failed(self, lease: Lease, job: Job, row: JobItem, reason: str) -> None:
+    async def _item_failed(
+        self,
+        lease: Lease,
+        job: Job,
+        row: JobItem,
+        reason: str,
+        kind: JobKind[Any],
+        params: Any,
+        *,
+        retry: bool = True,
+    ) -> None:
         attempt = row.attempts + 1
-        final = attempt >= self.settings.job_max_attempts
+        final = not retry or attempt >= self.settings.job_max_attempts
         now = utcnow()
         async with self.database.write() as session:
+            if final:
+                item = Item(row.seq, row.label, row.payload, row.stage, attempt)
+                await kind.item_failed(self._context(job, session), params, item, reason)
             values: dict[str, Any] = {"attempts": attempt, "last_error": reason}
             if final:
                 values |= {"status": ItemStatus.failed, "finished_at": now}

@@ -35,6 +35,14 @@ class BadRequest(HandwerkError):
     status_code = 400
 
 
+class PayloadTooLarge(HandwerkError):
+    status_code = 413
+
+
+class UnsupportedMediaType(HandwerkError):
+    status_code = 415
+
+
 class Unprocessable(HandwerkError):
     """A 422 in the shape FastAPI gives validation errors, so clients parse one format."""
 

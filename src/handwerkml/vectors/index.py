@@ -102,6 +102,14 @@ class Written:
         return merged
 
 
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """Texts embedded for each collection, waiting for their rows to be written."""
+
+    hashes: list[str]
+    vectors: dict[Collection, Embeddings]
+
+
 def record_id(source: str, source_id: int) -> str:
     return f"{source}:{source_id}"
 
@@ -248,24 +256,53 @@ class VectorIndex:
         Embeds first and writes after: on SQLite the first write takes the
         database's only write lock, which must not be held through inference.
         """
+        embedded = await self.prepare([item.text for item in items], collections=collections)
+        return await self.stage(
+            session,
+            tenant_id,
+            source,
+            [item.source_id for item in items],
+            [item.metadata for item in items],
+            embedded,
+        )
+
+    async def prepare(
+        self, texts: Sequence[str], *, collections: Sequence[Collection] | None = None
+    ) -> Prepared:
+        """Embed texts for the written collections (or those given), before any write;
+        for a writer that learns its source ids only by writing (new chunks)."""
         targets = await self.written_collections() if collections is None else collections
-        texts = [normalize_text(item.text) for item in items]
-        vectors = {c.name: await self.embed(c, texts) for c in targets}
+        normalized = [normalize_text(text) for text in texts]
+        return Prepared(
+            hashes=[text_hash(text) for text in normalized],
+            vectors={c: await self.embed(c, normalized) for c in targets},
+        )
+
+    async def stage(
+        self,
+        session: AsyncSession,
+        tenant_id: int,
+        source: str,
+        source_ids: Sequence[int],
+        metadata: Sequence[Metadata],
+        prepared: Prepared,
+    ) -> Written:
+        """Write the rows of prepared vectors as pending, in the caller's transaction."""
         written = Written()
-        for collection in targets:
+        for collection, vectors in prepared.vectors.items():
             rows = [
                 {
                     "collection": collection.name,
                     "tenant_id": tenant_id,
                     "source": source,
-                    "source_id": item.source_id,
-                    "record_id": record_id(source, item.source_id),
-                    "text_hash": text_hash(text),
+                    "source_id": source_id,
+                    "record_id": record_id(source, source_id),
+                    "text_hash": hash_,
                     "vector": np.asarray(vector, dtype="<f4").tobytes(),
-                    "meta": dict(item.metadata),
+                    "meta": dict(meta),
                 }
-                for item, text, vector in zip(
-                    items, texts, vectors[collection.name].vectors, strict=True
+                for source_id, hash_, vector, meta in zip(
+                    source_ids, prepared.hashes, vectors.vectors, metadata, strict=True
                 )
             ]
             written.add(collection.name, await _stage(session, rows))

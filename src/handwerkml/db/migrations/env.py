@@ -35,12 +35,26 @@ def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str |
     return False
 
 
+# Objects that live outside the metadata, made by migrations in SQL:
+# - the pgvector store's tables (vectors/pgvector.py): the partitioned pgvector_records
+#   and a partition per collection the store adds at run time (SQLAlchemy does not
+#   know their `vector` column type);
+# - the keyword index of document chunks: SQLite's FTS5 table with its shadow tables,
+#   PostgreSQL's generated tsvector column and its index.
+# Autogenerate must neither drop them nor reflect them.
+_UNMANAGED_TABLES = ("pgvector_records", "document_chunks_fts")
+_UNMANAGED_COLUMNS = {"keyword_tsv"}
+_UNMANAGED_INDEXES = {"ix_document_chunks_keyword_tsv"}
+
+
 def _include_name(name: str | None, type_: str, parent_names: Any) -> bool:
-    # The pgvector store's tables live outside the metadata (vectors/pgvector.py): the
-    # partitioned pgvector_records from its migration, and a partition per collection
-    # that the store adds at run time. Autogenerate must neither drop them nor reflect
-    # them (SQLAlchemy does not know their `vector` column type).
-    return not (type_ == "table" and (name or "").startswith("pgvector_records"))
+    if type_ == "table":
+        return not (name or "").startswith(_UNMANAGED_TABLES)
+    if type_ == "column":
+        return name not in _UNMANAGED_COLUMNS
+    if type_ == "index":
+        return name not in _UNMANAGED_INDEXES
+    return True
 
 
 def _configure(connection: Connection | None = None, **extra: Any) -> None:

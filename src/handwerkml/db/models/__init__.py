@@ -1,6 +1,7 @@
 """All tables, imported here so Alembic and the test fixtures see the whole metadata."""
 
 from handwerkml.db.models.company import CompanySettings
+from handwerkml.db.models.documents import Document, DocumentChunk, StoredFile
 from handwerkml.db.models.embeddings import EmbeddingCacheEntry
 from handwerkml.db.models.jobs import Job, JobItem, JobWorker, TenantUsage
 from handwerkml.db.models.materials import Material, MaterialPrice
@@ -12,6 +13,8 @@ __all__ = [
     "ApiKey",
     "CompanySettings",
     "Customer",
+    "Document",
+    "DocumentChunk",
     "EmbeddingCacheEntry",
     "Job",
     "JobItem",
@@ -21,6 +24,7 @@ __all__ = [
     "Project",
     "ProjectMaterial",
     "ProjectType",
+    "StoredFile",
     "Tenant",
     "TenantUsage",
     "User",

@@ -96,6 +96,11 @@ class LocalOnnxProvider:
             out[chunk] = vectors
         return Embeddings.from_array(self._space, out)
 
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each passage as the model sees it (prefix included, truncated)."""
+        prefix = self.manifest.passage_prefix
+        return [len(row) for row in self._batcher.token_ids([prefix + t for t in texts])]
+
     def count_tokens(self, texts: Sequence[str], kind: EmbeddingKind = "passage") -> int:
         """Tokens the model sees for `texts` (with prefix and special tokens, truncated)."""
         prefix = self.manifest.query_prefix if kind == "query" else self.manifest.passage_prefix

@@ -1,0 +1,195 @@
+"""Document search: vectors, keywords, or both fused by reciprocal rank.
+
+Semantic search asks the vector index (tenant and filters inside its query);
+keyword search asks the database's full-text index — SQLite FTS5 in the
+embedded default, a PostgreSQL tsvector when scaled out — over the chunks'
+keyword form (folded umlauts, compound parts: documents/keywords.py). Hybrid
+takes both rankings and fuses them (documents/fusion.py), so a part number or
+a rare compound found only by keywords still ranks, and a paraphrase found only
+by meaning too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handwerkml.db.models import Document, DocumentChunk
+from handwerkml.documents.fusion import rrf
+from handwerkml.documents.ingest import SOURCE
+from handwerkml.documents.keywords import fts5_match, tsquery
+from handwerkml.vectors.base import Condition, Range, SearchFilter
+from handwerkml.vectors.index import VectorIndex
+
+Mode = Literal["semantic", "keyword", "hybrid"]
+# Each ranking fused is this many times deeper than the page asked for.
+_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilters:
+    file_type: str | None = None
+    project_id: int | None = None
+    tags: tuple[str, ...] = ()
+    created_from: date | None = None
+    created_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkHit:
+    chunk: DocumentChunk
+    document: Document
+    score: float
+
+
+async def search_chunks(
+    session: AsyncSession,
+    index: VectorIndex,
+    tenant_id: int,
+    query: str,
+    filters: DocumentFilters,
+    *,
+    mode: Mode,
+    limit: int,
+) -> list[ChunkHit]:
+    depth = max(limit * _DEPTH, 20)
+    rankings: list[list[int]] = []
+    scores: dict[int, float] = {}
+    if mode in ("semantic", "hybrid"):
+        semantic = await _semantic(index, tenant_id, query, filters, depth)
+        rankings.append([chunk_id for chunk_id, _ in semantic])
+        scores |= dict(semantic)
+    if mode in ("keyword", "hybrid"):
+        keyword = await _keyword(session, tenant_id, query, filters, depth)
+        rankings.append([chunk_id for chunk_id, _ in keyword])
+        if mode == "keyword":
+            scores |= dict(keyword)
+    if mode == "hybrid":
+        fused = rrf([[str(i) for i in ranking] for ranking in rankings])
+        ordered = [(int(key), score) for key, score in fused]
+    else:
+        ordered = [(chunk_id, scores[chunk_id]) for chunk_id in rankings[0]]
+    return await _load(session, tenant_id, ordered[:limit], filters)
+
+
+async def _semantic(
+    index: VectorIndex, tenant_id: int, query: str, filters: DocumentFilters, k: int
+) -> list[tuple[int, float]]:
+    where: dict[str, Condition] = {"source": SOURCE}
+    if filters.file_type:
+        where["file_type"] = filters.file_type
+    if filters.project_id is not None:
+        where["project_id"] = filters.project_id
+    for tag in filters.tags:
+        where[f"tag:{tag}"] = True
+    if filters.created_from or filters.created_to:
+        where["created"] = Range(
+            _timestamp(filters.created_from, time.min),
+            _timestamp(filters.created_to, time.max),
+        )
+    collection = await index.active()
+    vector = await index.embed(collection, [query], "query")
+    hits = await index.search(collection, vector, SearchFilter(tenant_id, where), k=k)
+    return [(int(hit.id.removeprefix(f"{SOURCE}:")), hit.score) for hit in hits]
+
+
+def _timestamp(day: date | None, at: time) -> float | None:
+    if day is None:
+        return None
+    return datetime.combine(day, at, tzinfo=UTC).timestamp()
+
+
+async def _keyword(
+    session: AsyncSession, tenant_id: int, query: str, filters: DocumentFilters, k: int
+) -> list[tuple[int, float]]:
+    conditions = " ".join(f"AND {clause}" for clause in _sql_filters(filters))
+    params: dict[str, Any] = {"tenant": tenant_id, "k": k} | _sql_params(filters)
+    if session.get_bind().dialect.name == "postgresql":
+        expression = tsquery(query, "any")
+        if not expression:
+            return []
+        statement = text(
+            "SELECT c.id, ts_rank(c.keyword_tsv, q) AS score "
+            "FROM document_chunks c JOIN documents d ON d.id = c.document_id, "
+            "to_tsquery('simple', :q) AS q "
+            f"WHERE c.tenant_id = :tenant AND c.keyword_tsv @@ q {conditions} "
+            "ORDER BY score DESC, c.id LIMIT :k"
+        )
+    else:
+        expression = fts5_match(query, "any")
+        if not expression:
+            return []
+        # bm25() is lower for better matches; negated, so higher is better as elsewhere.
+        statement = text(
+            "SELECT c.id, -bm25(document_chunks_fts) AS score "
+            "FROM document_chunks_fts "
+            "JOIN document_chunks c ON c.id = document_chunks_fts.rowid "
+            "JOIN documents d ON d.id = c.document_id "
+            f"WHERE document_chunks_fts MATCH :q AND c.tenant_id = :tenant {conditions} "
+            "ORDER BY bm25(document_chunks_fts), c.id LIMIT :k"
+        )
+    rows = await session.execute(statement, params | {"q": expression})
+    return [(int(chunk_id), float(score)) for chunk_id, score in rows.all()]
+
+
+def _sql_filters(filters: DocumentFilters) -> list[str]:
+    clauses = []
+    if filters.file_type:
+        clauses.append("d.file_type = :file_type")
+    if filters.project_id is not None:
+        clauses.append("d.project_id = :project_id")
+    if filters.created_from:
+        clauses.append("d.created_at >= :created_from")
+    if filters.created_to:
+        clauses.append("d.created_at <= :created_to")
+    return clauses
+
+
+def _sql_params(filters: DocumentFilters) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if filters.file_type:
+        params["file_type"] = filters.file_type
+    if filters.project_id is not None:
+        params["project_id"] = filters.project_id
+    if filters.created_from:
+        params["created_from"] = datetime.combine(filters.created_from, time.min, tzinfo=UTC)
+    if filters.created_to:
+        params["created_to"] = datetime.combine(filters.created_to, time.max, tzinfo=UTC)
+    return params
+
+
+async def _load(
+    session: AsyncSession,
+    tenant_id: int,
+    ranked: Sequence[tuple[int, float]],
+    filters: DocumentFilters,
+) -> list[ChunkHit]:
+    """The chunks and documents of the ranked ids, in rank order; ids whose chunk
+    is gone (deleted a moment ago) or that fail a filter the index cannot check
+    (tags, in keyword mode) drop out."""
+    if not ranked:
+        return []
+    conditions: list[ColumnElement[bool]] = [
+        DocumentChunk.tenant_id == tenant_id,
+        DocumentChunk.id.in_([chunk_id for chunk_id, _ in ranked]),
+    ]
+    rows = await session.execute(
+        select(DocumentChunk, Document)
+        .join(Document, Document.id == DocumentChunk.document_id)
+        .where(*conditions)
+    )
+    found = {chunk.id: (chunk, document) for chunk, document in rows.all()}
+    hits = []
+    for chunk_id, score in ranked:
+        if chunk_id not in found:
+            continue
+        chunk, document = found[chunk_id]
+        if not set(filters.tags) <= set(document.tags):
+            continue
+        hits.append(ChunkHit(chunk, document, score))
+    return hits
