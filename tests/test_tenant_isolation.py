@@ -30,7 +30,7 @@ from handwerkml.auth.principal import Principal
 from handwerkml.company import service as company_service
 from handwerkml.config import get_settings
 from handwerkml.db.base import Base
-from handwerkml.db.models import Tenant
+from handwerkml.db.models import Document, Tenant
 from handwerkml.jobs import service as jobs_service
 from handwerkml.projects import catalog
 from handwerkml.projects import service as project_service
@@ -51,7 +51,16 @@ A_TRACES = (A_MARK, "Holzwurm", "holzwurm")
 B_MARK = "Bad"
 
 # Path parameters _arrange makes a row for; a route with another one fails the table test.
-PATH_PARAMS = ("project_id", "item_id", "material_id", "user_id", "key_id", "job_id", "task_id")
+PATH_PARAMS = (
+    "project_id",
+    "item_id",
+    "material_id",
+    "user_id",
+    "key_id",
+    "job_id",
+    "task_id",
+    "document_id",
+)
 _PARAM = re.compile(r"\{(\w+)\}")
 
 # Routes that serve no tenant's data.
@@ -91,6 +100,13 @@ class Rows:
         return {row[column] for row in self.tables[table]}
 
 
+@dataclass(frozen=True, slots=True)
+class Multipart:
+    """A body sent as multipart/form-data (file uploads), not JSON."""
+
+    files: dict[str, tuple[str, bytes, str]]
+
+
 def _ids(body: Any) -> set[Any]:
     return {row["id"] for row in body}
 
@@ -121,6 +137,7 @@ COLLECTION_READS: dict[str, tuple[Callable[[Any], set[Any]], Callable[[Rows], se
         lambda body: {w["current_job_id"] for w in body["workers"]} - {None},
         lambda own: {row["id"] for row in own.tables["jobs"] if row["lease_owner"]},
     ),
+    "/api/v1/documents": (_ids, lambda own: own.ids("documents")),
     "/api/v1/similarity/stats": (
         lambda body: {c["vectors"] for c in body["collections"]},
         lambda own: {sum(not row["deleted"] for row in own.tables["vector_records"])},
@@ -143,7 +160,7 @@ def _depth(own: Rows) -> set[tuple[int, ...]]:
 # Writes without an id act on the caller's own tenant: B's must succeed and leave A alone.
 # "geheim…" spells A's project type and category in another case: B must get its own
 # spelling back, never A's (which would carry A_MARK), and no 409 for A's type.
-OWN_WRITES: dict[RouteKey, Body] = {
+OWN_WRITES: dict[RouteKey, Body | Multipart] = {
     ("POST", "/api/v1/projects"): project_body(project_type="geheim wintergarten"),
     ("POST", "/api/v1/projects/types"): {"name": "geheim wintergarten"},
     ("POST", "/api/v1/materials"): {
@@ -159,7 +176,13 @@ OWN_WRITES: dict[RouteKey, Body] = {
     ("POST", "/api/v1/jobs"): {"kind": "noop"},
     ("POST", "/api/v1/similarity/find-similar"): {"query": "geheim treppe", "threshold": -1},
     ("POST", "/api/v1/similarity/batch-similar"): {"queries": ["geheim"], "threshold": -1},
+    ("POST", "/api/v1/documents"): Multipart({"files": ("b.txt", b"Bad Notiz", "text/plain")}),
+    ("POST", "/api/v1/documents/upload"): Multipart({"file": ("b.md", b"# Bad", "text/plain")}),
+    ("POST", "/api/v1/documents/search"): {"query": "geheim angebot"},
+    ("POST", "/api/v1/documents/folders"): {"path": "/"},
 }
+# Writes the walk's configuration refuses (no ingestion roots): they must fail cleanly.
+REFUSED_WRITES = {("POST", "/api/v1/documents/folders")}
 
 # Item routes other than GET that take no body.
 NO_BODY: set[RouteKey] = {
@@ -173,6 +196,7 @@ NO_BODY: set[RouteKey] = {
     ("POST", "/api/v1/jobs/{job_id}/resume"),
     ("POST", "/api/v1/jobs/{job_id}/retry"),
     ("POST", "/api/v1/tasks/task/{task_id}/revoke"),
+    ("DELETE", "/api/v1/documents/{document_id}"),
 }
 
 
@@ -285,6 +309,15 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
     await company_service.update_company_settings(
         session, tenant.id, {"company_name": f"{mark} GmbH"}
     )
+    document = Document(
+        tenant_id=tenant.id,
+        filename=f"{mark} Angebot.txt",
+        file_type="text",
+        sha256="0" * 64,
+        size=12,
+        status="completed",
+    )
+    session.add(document)
     # Paused, so no worker changes it while the walk compares A's rows.
     job = await jobs_service.submit(
         session, get_settings(), tenant_id=tenant.id, kind="noop", params={}
@@ -300,6 +333,7 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         "key_id": key.id,
         "job_id": job.id,
         "task_id": job.id,
+        "document_id": document.id,
     }
     assert set(ids) == set(PATH_PARAMS)
     return ids
@@ -375,10 +409,15 @@ async def test_tenant_b_reaches_nothing_of_tenant_a(
     failures: list[str] = []
     calls = 0
 
-    async def call(method: str, url: str, route: str, body: Body | None) -> httpx.Response:
+    async def call(
+        method: str, url: str, route: str, body: Body | Multipart | None
+    ) -> httpx.Response:
         nonlocal calls
         calls += 1
-        response = await client.request(method, url, json=body, headers=b_admin)
+        if isinstance(body, Multipart):
+            response = await client.request(method, url, files=body.files, headers=b_admin)
+        else:
+            response = await client.request(method, url, json=body, headers=b_admin)
         trace = _trace(response)
         if trace:
             failures.append(f"{method} {url} ({route}): answer holds A's {trace!r}")
@@ -402,7 +441,10 @@ async def test_tenant_b_reaches_nothing_of_tenant_a(
                 failures.append(f"GET {route.path} as B: got {got}, B owns {own_of(b_own)}")
         else:
             response = await call(method, route.path, route.path, OWN_WRITES[key])
-            if not response.is_success:
+            if key in REFUSED_WRITES:
+                if response.status_code != 422:
+                    failures.append(f"{method} {route.path} as B: expected 422, got {response}")
+            elif not response.is_success:
                 failures.append(
                     f"{method} {route.path} as B: {response.status_code} {response.text}"
                 )
