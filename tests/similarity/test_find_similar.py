@@ -214,7 +214,7 @@ async def test_bad_requests_say_what_is_wrong(
 async def test_german_relevance_on_the_demo_data(
     client: httpx.AsyncClient, session: AsyncSession, settings: Settings, run_jobs: RunJobs
 ) -> None:
-    summary = await load_demo(session, settings, projects=200, seed=3)
+    summary = await load_demo(session, settings, projects=120, seed=3)
     await session.commit()
     await run_jobs()
     login = await client.post(
