@@ -10,16 +10,18 @@ from __future__ import annotations
 import shutil
 from datetime import timedelta
 
+import numpy as np
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import delete, select, update
 
 from handwerkml.db.models import EmbeddingCacheEntry, Job, Tenant, VectorRecord
+from handwerkml.embeddings.base import Embeddings
 from handwerkml.embeddings.cache import CacheMetrics, normalize_text, text_hash
 from handwerkml.jobs import service as jobs_service
 from handwerkml.kit.time import utcnow
 from handwerkml.vectors.base import SearchFilter
-from handwerkml.vectors.index import Source, VectorIndex
+from handwerkml.vectors.index import Prepared, Source, VectorIndex
 from tests.conftest import RunJobs
 
 TEXTS = {
@@ -145,3 +147,25 @@ async def test_retention_frees_cache_entries_nothing_refers_to(
     async with index.database.read() as session:
         left = (await session.scalars(select(EmbeddingCacheEntry.text_hash))).all()
     assert left == [text_hash(normalize_text(TEXTS[2]))]
+
+
+async def test_catching_up_on_thousands_of_rows_marks_them_all(
+    app: FastAPI, tenant: Tenant
+) -> None:
+    """The marking must not grow one SQL expression per row (SQLite caps its depth)."""
+    index: VectorIndex = app.state.resources.vectors
+    collection = await index.active()
+    count = 3000
+    rng = np.random.default_rng(5)
+    vectors = Embeddings.from_array(
+        collection.space, rng.standard_normal((count, collection.space.dimension))
+    )
+    prepared = Prepared(hashes=["0" * 64] * count, vectors={collection: vectors})
+    async with index.database.write() as session:
+        await index.stage(session, tenant.id, "chunk", list(range(count)), [{}] * count, prepared)
+        await session.commit()
+
+    restarted = _restart(app)
+    assert await (await restarted.store(collection)).count(tenant.id) == count
+    await restarted.flush()
+    assert {indexed for _, _, indexed in await _rows(restarted)} == {True}

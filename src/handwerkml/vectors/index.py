@@ -22,10 +22,10 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
@@ -403,23 +403,13 @@ class VectorIndex:
 
     async def _mark_indexed(self, name: str, rows: dict[int, int]) -> None:
         # Matched on (id, revision): a row changed again meanwhile stays pending.
-        items = list(rows.items())
+        # One statement, executed once per row (executemany), on the plain table.
+        table = cast(Table, VectorRecord.__table__)
+        match = and_(table.c.id == bindparam("row_id"), table.c.revision == bindparam("rev"))
+        params = [{"row_id": row_id, "rev": revision} for row_id, revision in rows.items()]
         async with self.database.write() as session:
-            for start in range(0, len(items), _BATCH):
-                chunk = items[start : start + _BATCH]
-                matches = or_(
-                    *(
-                        and_(VectorRecord.id == row_id, VectorRecord.revision == revision)
-                        for row_id, revision in chunk
-                    )
-                )
-                await session.execute(
-                    delete(VectorRecord).where(VectorRecord.deleted.is_(True), matches)
-                )
-                await session.execute(
-                    update(VectorRecord).where(matches).values(indexed=True),
-                    execution_options={"synchronize_session": False},
-                )
+            await session.execute(delete(table).where(match, table.c.deleted.is_(True)), params)
+            await session.execute(update(table).where(match).values(indexed=True), params)
             await session.commit()
 
     async def _reconcile(self, collection: Collection, store: VectorStore) -> None:

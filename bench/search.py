@@ -1,0 +1,261 @@
+"""Document search over HTTP at scale: p50/p95 of POST /api/v1/documents/search.
+
+Grows the chunks of a folder run (bench/ingest.py's corpus, ingested here) to
+`--chunks` by copying them with a running number in the text and their vectors
+nudged by a little noise (so the vectors spread like real ones around real
+ones, without embedding 100k texts first), then starts `handwerkml serve` on
+that database and sends German queries one at a time over HTTP, query
+embedding included, in each mode.
+
+    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200]
+
+Results go to bench/results/search-<time>.json and stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from sqlalchemy import func, insert, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.ingest import build_corpus, run_once
+from prometheus_client import CollectorRegistry
+
+from handwerkml.auth.permissions import Role
+from handwerkml.auth.service import create_tenant, create_user
+from handwerkml.config import Settings
+from handwerkml.db.engine import Database
+from handwerkml.db.migrate import upgrade
+from handwerkml.db.models import DocumentChunk, VectorRecord
+from handwerkml.embeddings.cache import CacheMetrics
+from handwerkml.embeddings.prepare import prepare_model
+from handwerkml.jobs.kinds import load_kinds
+from handwerkml.kit.time import utcnow
+from handwerkml.resources import Resources
+
+RESULTS = Path(__file__).with_name("results")
+PASSWORD = "bench-password-123"
+QUERIES = (
+    "Fliesenkleber für den Duschbereich",
+    "Dämmung der Außenwand mit Mineralwolle",
+    "Daemmung Dachschraege",
+    "Eichentreppe mit Podest und Edelstahlgeländer",
+    "Leerrohre Deckenleuchten",
+    "Restfeuchte Estrich vor dem Fliesen",
+    "Dachrinne Titanzink Fallrohr",
+    "Schallschutz Ständerwand",
+    "Parkett schwimmend verlegen",
+    "Zahlungsziel Rechnung",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def grow(settings: Settings, tenant_id: int, target: int, seed: int) -> int:
+    """Copy chunks (and their vectors, nudged) until the tenant has `target`."""
+    database = Database.connect(settings)
+    rng = np.random.default_rng(seed)
+    try:
+        async with database.read() as session:
+            chunks = (await session.scalars(select(DocumentChunk))).all()
+            vectors = {
+                r.source_id: r
+                for r in (await session.scalars(select(VectorRecord))).all()
+                if r.source == "chunk"
+            }
+            have = int(await session.scalar(select(func.count()).select_from(DocumentChunk)) or 0)
+        copy = 0
+        while have < target:
+            batch_chunks: list[dict[str, Any]] = []
+            for chunk in chunks:
+                if have + len(batch_chunks) >= target:
+                    break
+                copy += 1
+                batch_chunks.append(
+                    {
+                        "tenant_id": tenant_id,
+                        "document_id": chunk.document_id,
+                        "seq": 1_000_000 + copy,
+                        "page_from": chunk.page_from,
+                        "page_to": chunk.page_to,
+                        "heading": chunk.heading,
+                        "text": f"{chunk.text} (Kopie {copy})",
+                        "keyword_text": f"{chunk.keyword_text} kopie {copy}",
+                        "token_count": chunk.token_count,
+                        "meta": {},
+                        "_source": chunk.id,
+                    }
+                )
+            async with database.write() as session:
+                sources = [row.pop("_source") for row in batch_chunks]
+                ids = (
+                    await session.scalars(
+                        insert(DocumentChunk).returning(DocumentChunk.id), batch_chunks
+                    )
+                ).all()
+                rows = []
+                for new_id, source_id in zip(ids, sources, strict=True):
+                    original = vectors[source_id]
+                    base = np.frombuffer(original.vector, dtype="<f4")
+                    nudged = base + rng.normal(0, 0.02, base.shape).astype(np.float32)
+                    nudged /= np.linalg.norm(nudged)
+                    rows.append(
+                        {
+                            "collection": original.collection,
+                            "tenant_id": tenant_id,
+                            "source": "chunk",
+                            "source_id": new_id,
+                            "record_id": f"chunk:{new_id}",
+                            "text_hash": original.text_hash,
+                            "vector": nudged.astype("<f4").tobytes(),
+                            "meta": original.meta,
+                            "revision": 1,
+                            "deleted": False,
+                            "indexed": False,
+                            "updated_at": utcnow(),
+                        }
+                    )
+                await session.execute(insert(VectorRecord), rows)
+                await session.commit()
+            have += len(batch_chunks)
+        return have
+    finally:
+        await database.dispose()
+
+
+def measure(base_url: str, email: str, queries: int) -> dict[str, Any]:
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        token = client.post(
+            "/api/v1/auth/login", json={"email": email, "password": PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        started = time.perf_counter()
+        first = client.post("/api/v1/documents/search", json={"query": "Fliesen"}, headers=headers)
+        first.raise_for_status()
+        warmup = time.perf_counter() - started
+        results: dict[str, Any] = {"first_search_s (opens and builds the index)": round(warmup, 1)}
+        rng = random.Random(1)
+        for mode in ("hybrid", "semantic", "keyword"):
+            timings = []
+            for n in range(queries):
+                # A new text each time: the query embedding is computed, not cached.
+                query = f"{rng.choice(QUERIES)} {n}"
+                sent = time.perf_counter()
+                response = client.post(
+                    "/api/v1/documents/search",
+                    json={"query": query, "mode": mode, "top_k": 10},
+                    headers=headers,
+                )
+                timings.append((time.perf_counter() - sent) * 1000)
+                response.raise_for_status()
+            timings.sort()
+            results[mode] = {
+                "p50_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+                "queries": queries,
+            }
+            print(mode, results[mode], flush=True)
+        return results
+
+
+def main(args: argparse.Namespace) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="hwml-bench-search-"))
+    folder = work / "corpus"
+    folder.mkdir()
+    build_corpus(folder, args.files, 0.0, args.seed)
+    models = work / "models"
+    prepare_model(models)
+    env = {
+        "HANDWERKML_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bench.db",
+        "HANDWERKML_DATA_DIR": str(work),
+        "HANDWERKML_MODELS_DIR": str(models),
+        "HANDWERKML_SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
+        "HANDWERKML_JOB_WORKERS": "0",
+    }
+    settings = Settings(
+        database_url=env["HANDWERKML_DATABASE_URL"],
+        data_dir=work,
+        models_dir=models,
+        ingest_roots=[work],
+        secret_key=env["HANDWERKML_SECRET_KEY"],
+        tiers={"free": {"daily_units": 10_000_000, "concurrent_jobs": 5}},
+        _env_file=None,
+    )
+    upgrade(settings)
+    load_kinds(settings)
+    email = "bench@search.example.de"
+
+    async def ingest() -> int:
+        database = Database.connect(settings)
+        resources = Resources.build(settings, database, CacheMetrics(CollectorRegistry()))
+        try:
+            async with database.write() as session:
+                tenant = await create_tenant(session, name="Bench Suche", slug="bench-suche")
+                await create_user(
+                    session, tenant_id=tenant.id, email=email, role=Role.admin, password=PASSWORD
+                )
+                await session.commit()
+            print("ingest", await run_once(settings, resources, tenant.id, folder), flush=True)
+            return tenant.id
+        finally:
+            await resources.close()
+            await database.dispose()
+
+    tenant_id = asyncio.run(ingest())
+    grown = time.perf_counter()
+    total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed))
+    print(f"{total} chunks ({time.perf_counter() - grown:.0f} s to copy)", flush=True)
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "handwerkml"), "serve", "--port", str(port)],
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/health/live").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        results = measure(base, email, args.queries)
+    finally:
+        server.terminate()
+        server.wait(30)
+    return {"chunks": total, "setup": "embedded, one uvicorn worker", **results}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=3)
+    result = main(parser.parse_args())
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    print(f"written to {out}")
