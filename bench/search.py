@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import random
@@ -34,7 +35,6 @@ from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.ingest import build_corpus, run_once
 from prometheus_client import CollectorRegistry
 
 from handwerkml.auth.permissions import Role
@@ -50,6 +50,21 @@ from handwerkml.kit.time import utcnow
 from handwerkml.resources import Resources
 
 RESULTS = Path(__file__).with_name("results")
+
+
+def _ingest_bench() -> Any:
+    """bench/ingest.py, for its corpus and its folder run (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_ingest", Path(__file__).with_name("ingest.py")
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("bench/ingest.py not found beside bench/search.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ingest_bench = _ingest_bench()
 PASSWORD = "bench-password-123"
 QUERIES = (
     "Fliesenkleber für den Duschbereich",
@@ -182,7 +197,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="hwml-bench-search-"))
     folder = work / "corpus"
     folder.mkdir()
-    build_corpus(folder, args.files, 0.0, args.seed)
+    ingest_bench.build_corpus(folder, args.files, 0.0, args.seed)
     models = work / "models"
     prepare_model(models)
     env = {
@@ -215,7 +230,11 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
                     session, tenant_id=tenant.id, email=email, role=Role.admin, password=PASSWORD
                 )
                 await session.commit()
-            print("ingest", await run_once(settings, resources, tenant.id, folder), flush=True)
+            print(
+                "ingest",
+                await ingest_bench.run_once(settings, resources, tenant.id, folder),
+                flush=True,
+            )
             return tenant.id
         finally:
             await resources.close()
