@@ -52,6 +52,7 @@ logger = logging.getLogger(__name__)
 # How often (at most) a collection's store is flushed and its rows marked indexed.
 FLUSH_SECONDS = 10.0
 _BATCH = 5_000
+_STAGE_ROWS = 1_000
 
 
 class CollectionStatus:
@@ -524,9 +525,15 @@ class VectorIndex:
 
 
 async def _stage(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert or replace rows as pending; returns their ids."""
-    if not rows:
-        return []
+    """Insert or replace rows as pending; returns their ids, in order."""
+    ids: list[int] = []
+    # A multi-row VALUES list has 12 parameters a row; asyncpg takes at most 32,767.
+    for start in range(0, len(rows), _STAGE_ROWS):
+        ids.extend(await _stage_batch(session, rows[start : start + _STAGE_ROWS]))
+    return ids
+
+
+async def _stage_batch(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int]:
     now = utcnow()
     insert = dialect_insert(session, VectorRecord).values(
         [
