@@ -153,7 +153,7 @@ async def run_once(
     }
 
 
-async def main(args: argparse.Namespace) -> dict[str, Any]:
+def main(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="hwml-bench-ingest-"))
     folder = work / "corpus"
     folder.mkdir()
@@ -173,6 +173,12 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     )
     upgrade(settings)
     load_kinds(settings)
+    return asyncio.run(measure(settings, folder, kinds, args))
+
+
+async def measure(
+    settings: Settings, folder: Path, kinds: dict[str, int], args: argparse.Namespace
+) -> dict[str, Any]:
     database = Database.connect(settings)
     resources = Resources.build(settings, database, CacheMetrics(CollectorRegistry()))
     try:
@@ -207,7 +213,7 @@ if __name__ == "__main__":
     parser.add_argument("--scan-share", type=float, default=0.1)
     parser.add_argument("--change-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
-    result = asyncio.run(main(parser.parse_args()))
+    result = main(parser.parse_args())
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
