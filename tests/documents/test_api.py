@@ -108,6 +108,16 @@ async def test_umlauts_and_compounds_match_in_keyword_search(
     assert hit["page"] >= 1
 
 
+async def test_keyword_search_falls_back_to_any_word(
+    client: httpx.AsyncClient, admin_headers: Headers, documents: dict[str, int]
+) -> None:
+    # No chunk holds both words: all words find nothing, so any word answers.
+    result = await _search(
+        client, admin_headers, query="Zwischensparrendämmung Zahlungsbedingungen", mode="keyword"
+    )
+    assert {"notiz.txt", "angebot.docx"} <= {hit["filename"] for hit in result["results"]}
+
+
 async def test_filters_and_seed_paging(
     client: httpx.AsyncClient, admin_headers: Headers, documents: dict[str, int]
 ) -> None:

@@ -27,7 +27,7 @@ from handwerkml.config import Settings
 from handwerkml.db.models import Document, DocumentChunk
 from handwerkml.documents.chunking import Chunk, chunk_document
 from handwerkml.documents.extract import ExtractionError, ExtractOptions, extract
-from handwerkml.documents.keywords import index_text
+from handwerkml.documents.keywords import index_text, tenant_term
 from handwerkml.documents.storage import FileStore
 from handwerkml.jobs.kinds import (
     Item,
@@ -162,7 +162,7 @@ async def store_reading(ctx: JobContext, document: Document, reading: Reading) -
             page_to=chunk.page_to,
             heading=chunk.heading,
             text=chunk.text,
-            keyword_text=index_text(chunk.embedding_text),
+            keyword_text=f"{tenant_term(document.tenant_id)} {index_text(chunk.embedding_text)}",
             token_count=chunk.tokens,
         )
         for chunk in reading.chunks

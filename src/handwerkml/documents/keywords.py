@@ -45,6 +45,7 @@ __all__ = [
     "highlight",
     "index_text",
     "query_terms",
+    "tenant_term",
     "tsquery",
 ]
 
@@ -508,6 +509,13 @@ ANALYZER_VERSION = _version()
 def index_text(text: str) -> str:
     """The text's keyword form, for the FTS5 table or the tsvector column."""
     return default_analyzer().index_text(text)
+
+
+def tenant_term(tenant_id: int) -> str:
+    """An index term every chunk of the tenant carries (see documents/search.py): the
+    full-text index itself narrows a search to the tenant instead of ranking every
+    tenant's matches. Letters and digits only, one token to both engines."""
+    return f"hwmltenant{tenant_id}"
 
 
 def query_terms(query: str) -> list[str]:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handwerkml.db.models import Document, DocumentChunk
 from handwerkml.documents.fusion import rrf
 from handwerkml.documents.ingest import SOURCE
-from handwerkml.documents.keywords import fts5_match, tsquery
+from handwerkml.documents.keywords import fts5_match, tenant_term, tsquery
 from handwerkml.vectors.base import Condition, Range, SearchFilter
 from handwerkml.vectors.index import VectorIndex
 
@@ -107,10 +107,34 @@ def _timestamp(day: date | None, at: time) -> float | None:
 async def _keyword(
     session: AsyncSession, tenant_id: int, query: str, filters: DocumentFilters, k: int
 ) -> list[tuple[int, float]]:
+    """All query words first; only when that finds fewer than k chunks, any word.
+
+    Ranking is the expensive part (BM25 over every match), so the index ranks and
+    cuts before anything is joined; the other filters thin what it returns.
+    """
+    found: list[tuple[int, float]] = []
+    for match in ("all", "any"):
+        found = await _keyword_match(session, tenant_id, query, filters, k, match)
+        if len(found) >= k:
+            break
+    return found
+
+
+async def _keyword_match(
+    session: AsyncSession,
+    tenant_id: int,
+    query: str,
+    filters: DocumentFilters,
+    k: int,
+    match: Literal["all", "any"],
+) -> list[tuple[int, float]]:
     conditions = " ".join(f"AND {clause}" for clause in _sql_filters(filters))
-    params: dict[str, Any] = {"tenant": tenant_id, "k": k} | _sql_params(filters)
+    # Filters applied after the index's cut need a deeper cut to keep k.
+    deep = k * 10 if conditions else k
+    params: dict[str, Any] = {"tenant": tenant_id, "k": k, "deep": deep} | _sql_params(filters)
+    tenant = tenant_term(tenant_id)
     if session.get_bind().dialect.name == "postgresql":
-        expression = tsquery(query, "any")
+        expression = tsquery(query, match)
         if not expression:
             return []
         statement = text(
@@ -120,19 +144,22 @@ async def _keyword(
             f"WHERE c.tenant_id = :tenant AND c.keyword_tsv @@ q {conditions} "
             "ORDER BY score DESC, c.id LIMIT :k"
         )
+        expression = f"{tenant} & ({expression})"
     else:
-        expression = fts5_match(query, "any")
+        expression = fts5_match(query, match)
         if not expression:
             return []
-        # bm25() is lower for better matches; negated, so higher is better as elsewhere.
+        # rank is BM25, lower for better matches; negated, so higher is better as elsewhere.
         statement = text(
-            "SELECT c.id, -bm25(document_chunks_fts) AS score "
-            "FROM document_chunks_fts "
-            "JOIN document_chunks c ON c.id = document_chunks_fts.rowid "
+            "SELECT c.id, -f.rank AS score FROM ("
+            "SELECT rowid, rank FROM document_chunks_fts WHERE document_chunks_fts MATCH :q "
+            "ORDER BY rank LIMIT :deep) AS f "
+            "JOIN document_chunks c ON c.id = f.rowid "
             "JOIN documents d ON d.id = c.document_id "
-            f"WHERE document_chunks_fts MATCH :q AND c.tenant_id = :tenant {conditions} "
-            "ORDER BY bm25(document_chunks_fts), c.id LIMIT :k"
+            f"WHERE c.tenant_id = :tenant {conditions} "
+            "ORDER BY f.rank, c.id LIMIT :k"
         )
+        expression = f"{tenant} AND ({expression})"
     rows = await session.execute(statement, params | {"q": expression})
     return [(int(chunk_id), float(score)) for chunk_id, score in rows.all()]
 
