@@ -90,6 +90,24 @@ RecordSource: TypeAlias = Callable[[], AsyncIterable[VectorBatch]]
 """Yields every stored row of a space (the database's vectors), batch by batch."""
 
 
+def upsert_metadata(
+    space: EmbeddingSpace,
+    ids: Sequence[str],
+    vectors: Embeddings,
+    metadata: Sequence[Metadata] | None,
+) -> Sequence[Metadata]:
+    """Check an upsert's arguments as every store must; the metadata, one per id."""
+    space.require(vectors.space)
+    if len(ids) != len(vectors):
+        raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
+    if len(set(ids)) != len(ids):
+        raise ValueError("duplicate ids in one upsert")
+    meta = metadata if metadata is not None else [{}] * len(ids)
+    if len(meta) != len(ids):
+        raise ValueError(f"{len(meta)} metadata entries for {len(ids)} ids")
+    return meta
+
+
 def collection_name(space: EmbeddingSpace) -> str:
     """The name a backend gives a space's index (directory, collection): one per space."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", space.model_id).strip("_")

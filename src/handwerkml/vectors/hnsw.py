@@ -46,6 +46,7 @@ from handwerkml.vectors.base import (
     VectorBatch,
     check_where,
     collection_name,
+    upsert_metadata,
 )
 
 FORMAT = 1
@@ -455,14 +456,7 @@ class EmbeddedVectorStore:
         vectors: Embeddings,
         metadata: Sequence[Metadata] | None = None,
     ) -> None:
-        self._space.require(vectors.space)
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-        if len(set(ids)) != len(ids):
-            raise ValueError("duplicate ids in one upsert")
-        meta = metadata if metadata is not None else [{}] * len(ids)
-        if len(meta) != len(ids):
-            raise ValueError(f"{len(meta)} metadata entries for {len(ids)} ids")
+        meta = upsert_metadata(self._space, ids, vectors, metadata)
         with self._lock.write():
             part = self._partitions.get(tenant_id)
             if part is None:

@@ -41,6 +41,7 @@ from handwerkml.vectors.base import (
     SearchHit,
     check_where,
     collection_name,
+    upsert_metadata,
 )
 
 TENANT = "tenant_id"
@@ -332,14 +333,7 @@ class QdrantVectorStore:
         vectors: Embeddings,
         metadata: Sequence[Metadata] | None = None,
     ) -> None:
-        self._space.require(vectors.space)
-        if len(ids) != len(vectors):
-            raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
-        if len(set(ids)) != len(ids):
-            raise ValueError("duplicate ids in one upsert")
-        meta = metadata if metadata is not None else [{}] * len(ids)
-        if len(meta) != len(ids):
-            raise ValueError(f"{len(meta)} metadata entries for {len(ids)} ids")
+        meta = upsert_metadata(self._space, ids, vectors, metadata)
         await self._write([tenant_id] * len(ids), ids, vectors, meta)
 
     async def delete(self, tenant_id: int, ids: Sequence[str]) -> None:
