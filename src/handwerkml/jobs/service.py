@@ -79,21 +79,7 @@ async def submit(
     parsed = job_kind.parse(params)
     units = job_kind.estimate_units(parsed)
     await check_quota(session, settings, tenant_id, units)
-    now = utcnow()
-    job = Job(
-        tenant_id=tenant_id,
-        kind=kind,
-        params=parsed.model_dump(mode="json"),
-        priority=priority,
-        status=JobStatus.queued,
-        units_estimate=units,
-        created_at=now,
-        not_before=now,
-        lease_token=0,
-    )
-    session.add(job)
-    await session.flush()
-    return job
+    return await _queue(session, tenant_id, kind, parsed.model_dump(mode="json"), priority, units)
 
 
 async def submit_system(
@@ -103,13 +89,27 @@ async def submit_system(
     job_kind = get_kind(kind)
     if job_kind is None or not job_kind.system:
         raise ValueError(f"{kind!r} is not a system job kind")
+    return await _queue(
+        session, None, kind, job_kind.parse(params).model_dump(mode="json"), priority
+    )
+
+
+async def _queue(
+    session: AsyncSession,
+    tenant_id: int | None,
+    kind: str,
+    params: dict[str, Any],
+    priority: int,
+    units: int = 0,
+) -> Job:
     now = utcnow()
     job = Job(
-        tenant_id=None,
+        tenant_id=tenant_id,
         kind=kind,
-        params=job_kind.parse(params).model_dump(mode="json"),
+        params=params,
         priority=priority,
         status=JobStatus.queued,
+        units_estimate=units,
         created_at=now,
         not_before=now,
         lease_token=0,

@@ -115,10 +115,6 @@ def record_id(source: str, source_id: int) -> str:
     return f"{source}:{source_id}"
 
 
-class UnknownCollectionError(LookupError):
-    pass
-
-
 class VectorIndex:
     """Built once per process (app, worker); safe to share between tasks."""
 
@@ -188,13 +184,6 @@ class VectorIndex:
         async with self.database.read() as session:
             rows = (await session.scalars(query)).all()
         return [Collection.of(row) for row in rows]
-
-    async def get_collection(self, name: str) -> Collection:
-        async with self.database.read() as session:
-            row = await session.get(VectorCollection, name)
-        if row is None:
-            raise UnknownCollectionError(f"no vector collection named {name!r}")
-        return Collection.of(row)
 
     # -- the parts of one collection ---------------------------------------------------
 
@@ -347,11 +336,6 @@ class VectorIndex:
                     await self._sync(name, store, VectorRecord.id.in_(row_ids))
             except Exception:
                 logger.exception("vector store %s: applying %d rows failed", name, len(row_ids))
-
-    async def catch_up(self, collection: Collection) -> None:
-        store = await self.store(collection)
-        async with self._lock(collection.name):
-            await self._sync(collection.name, store, None)
 
     async def _sync(self, name: str, store: VectorStore, restrict: Any) -> None:
         """Write pending rows (all, or those `restrict` selects) to the store."""

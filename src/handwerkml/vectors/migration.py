@@ -135,11 +135,15 @@ async def _active_name(session: AsyncSession) -> str:
     return name
 
 
-async def _collection(session: AsyncSession, name: str) -> Collection:
+async def _collection_row(session: AsyncSession, name: str) -> VectorCollection:
     row = await session.get(VectorCollection, name)
     if row is None:
         raise NotFound("Vector collection", name)
-    return Collection.of(row)
+    return row
+
+
+async def _collection(session: AsyncSession, name: str) -> Collection:
+    return Collection.of(await _collection_row(session, name))
 
 
 async def switch(session: AsyncSession, name: str) -> None:
@@ -206,9 +210,7 @@ async def start_migration(session: AsyncSession, index: VectorIndex, model_id: s
 
 async def activate(session: AsyncSession, name: str) -> VectorCollection:
     """Switch searches to a standby collection (a rollback)."""
-    row = await session.get(VectorCollection, name)
-    if row is None:
-        raise NotFound("Vector collection", name)
+    row = await _collection_row(session, name)
     if row.status == CollectionStatus.active:
         return row
     if row.status != CollectionStatus.standby:
@@ -219,13 +221,3 @@ async def activate(session: AsyncSession, name: str) -> VectorCollection:
     await switch(session, name)
     await session.refresh(row)
     return row
-
-
-async def drop(session: AsyncSession, name: str) -> None:
-    """Delete a collection that is not active, with its vectors."""
-    row = await session.get(VectorCollection, name)
-    if row is None:
-        raise NotFound("Vector collection", name)
-    if row.status == CollectionStatus.active:
-        raise Conflict(f"collection {name} is active; switch to another before dropping it")
-    await session.delete(row)
