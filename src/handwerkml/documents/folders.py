@@ -22,10 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
-from handwerkml.db.models import Document, DocumentChunk, StoredFile
-from handwerkml.db.upsert import dialect_insert
+from handwerkml.db.models import Document, DocumentChunk
 from handwerkml.documents.extract import ExtractionError, detect
-from handwerkml.documents.ingest import SOURCE, file_store, read_document, store_reading
+from handwerkml.documents.ingest import SOURCE, read_document, store_file, store_reading
 from handwerkml.documents.storage import sha256_of
 from handwerkml.jobs.kinds import (
     Item,
@@ -37,7 +36,6 @@ from handwerkml.jobs.kinds import (
     register,
 )
 from handwerkml.kit.errors import Unprocessable
-from handwerkml.kit.time import utcnow
 from handwerkml.vectors.index import Written
 
 _MISSING = "remove missing"
@@ -175,7 +173,6 @@ async def _ingest_file(ctx: JobContext, params: FolderParams, path: Path) -> Ite
         raise ItemRejected(f"{path.name} is empty (0 bytes)")
     if len(data) > ctx.settings.document_max_bytes:
         raise ItemRejected(f"{path.name} is larger than the upload limit")
-    store = file_store(ctx.settings)
     digest = sha256_of(data)
     document = await _by_path(ctx.session, ctx.tenant_id, str(path))
     if document is not None and document.sha256 == digest and document.status == "completed":
@@ -186,15 +183,7 @@ async def _ingest_file(ctx: JobContext, params: FolderParams, path: Path) -> Ite
         raise ItemRejected(f"{path.name}: {error}") from error
     reading = await read_document(ctx.settings, ctx.resources.vectors, data, file_type)
     # The slow part is done; from here on the item writes.
-    store.put(ctx.tenant_id, data)
-    insert = dialect_insert(ctx.session, StoredFile).values(
-        tenant_id=ctx.tenant_id,
-        sha256=digest,
-        size=len(data),
-        file_type=file_type,
-        created_at=utcnow(),
-    )
-    await ctx.session.execute(insert.on_conflict_do_nothing())
+    await store_file(ctx.session, ctx.settings, ctx.tenant_id, data, file_type)
     if document is None:
         document = Document(
             tenant_id=ctx.tenant_id,

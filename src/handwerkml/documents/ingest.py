@@ -24,7 +24,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
-from handwerkml.db.models import Document, DocumentChunk
+from handwerkml.db.models import Document, DocumentChunk, StoredFile
+from handwerkml.db.upsert import dialect_insert
 from handwerkml.documents.chunking import Chunk, chunk_document
 from handwerkml.documents.extract import ExtractionError, ExtractOptions, extract
 from handwerkml.documents.keywords import index_text, tenant_term
@@ -38,6 +39,7 @@ from handwerkml.jobs.kinds import (
     JobKind,
     register,
 )
+from handwerkml.kit.time import utcnow
 from handwerkml.vectors.base import Metadata, Scalar
 from handwerkml.vectors.index import Prepared, Source, VectorIndex, Written
 from handwerkml.vectors.sources import register_source
@@ -53,6 +55,18 @@ def estimate_chunks(sizes: Sequence[int]) -> int:
 
 def file_store(settings: Settings) -> FileStore:
     return FileStore(settings.data_dir / "files")
+
+
+async def store_file(
+    session: AsyncSession, settings: Settings, tenant_id: int, data: bytes, file_type: str
+) -> str:
+    """Keep the bytes once per tenant (by SHA-256) and record them; the digest."""
+    digest = file_store(settings).put(tenant_id, data)
+    insert = dialect_insert(session, StoredFile).values(
+        tenant_id=tenant_id, sha256=digest, size=len(data), file_type=file_type, created_at=utcnow()
+    )
+    await session.execute(insert.on_conflict_do_nothing())
+    return digest
 
 
 class IngestParams(BaseModel):

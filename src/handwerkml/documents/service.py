@@ -16,11 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.config import Settings
-from handwerkml.db.models import Document, DocumentChunk, Job, Project, StoredFile
-from handwerkml.db.upsert import dialect_insert
+from handwerkml.db.models import Document, DocumentChunk, Job
 from handwerkml.documents.extract import UnsupportedDocument, detect
 from handwerkml.documents.folders import IngestFolder, matching_files, resolve_folder
-from handwerkml.documents.ingest import SOURCE, IngestDocuments, estimate_chunks, file_store
+from handwerkml.documents.ingest import (
+    SOURCE,
+    IngestDocuments,
+    estimate_chunks,
+    file_store,
+    store_file,
+)
 from handwerkml.documents.keywords import highlight
 from handwerkml.documents.schemas import (
     DocumentHit,
@@ -31,7 +36,7 @@ from handwerkml.documents.schemas import (
 from handwerkml.documents.search import DocumentFilters, search_chunks
 from handwerkml.jobs import service as jobs
 from handwerkml.kit.errors import NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
-from handwerkml.kit.time import utcnow
+from handwerkml.projects.service import get_project
 from handwerkml.vectors.index import VectorIndex
 from handwerkml.vectors.sync import schedule_sync
 
@@ -70,12 +75,10 @@ async def add_documents(
         raise Unprocessable("no file in the upload", loc=("body", "files"))
     types = [check_upload(settings, upload) for upload in uploads]
     if project_id is not None:
-        await _require_project(session, tenant_id, project_id)
-    store = file_store(settings)
+        await get_project(session, tenant_id, project_id)
     documents = []
     for upload, file_type in zip(uploads, types, strict=True):
-        digest = store.put(tenant_id, upload.data)
-        await _record_file(session, tenant_id, digest, len(upload.data), file_type)
+        digest = await store_file(session, settings, tenant_id, upload.data, file_type)
         document = Document(
             tenant_id=tenant_id,
             filename=(upload.filename or "upload")[:255],
@@ -111,23 +114,6 @@ async def queue_ingestion(
         document.job_id, document.status, document.error = job.id, "pending", None
     await session.flush()
     return job
-
-
-async def _record_file(
-    session: AsyncSession, tenant_id: int, digest: str, size: int, file_type: str
-) -> None:
-    insert = dialect_insert(session, StoredFile).values(
-        tenant_id=tenant_id, sha256=digest, size=size, file_type=file_type, created_at=utcnow()
-    )
-    await session.execute(insert.on_conflict_do_nothing())
-
-
-async def _require_project(session: AsyncSession, tenant_id: int, project_id: int) -> None:
-    found = await session.scalar(
-        select(Project.id).where(Project.tenant_id == tenant_id, Project.id == project_id)
-    )
-    if found is None:
-        raise NotFound("Project", project_id)
 
 
 async def list_documents(
@@ -234,7 +220,7 @@ async def ingest_folder(
     """Queue a folder run (422 for a path outside the ingestion roots)."""
     folder = resolve_folder(settings, request.path)
     if request.project_id is not None:
-        await _require_project(session, tenant_id, request.project_id)
+        await get_project(session, tenant_id, request.project_id)
     files = matching_files(folder, request.include, request.exclude)
     return await jobs.submit(
         session,
