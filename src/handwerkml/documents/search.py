@@ -11,6 +11,7 @@ by meaning too.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -58,22 +59,19 @@ async def search_chunks(
     limit: int,
 ) -> list[ChunkHit]:
     depth = max(limit * _DEPTH, 20)
-    rankings: list[list[int]] = []
-    scores: dict[int, float] = {}
-    if mode in ("semantic", "hybrid"):
-        semantic = await _semantic(index, tenant_id, query, filters, depth)
-        rankings.append([chunk_id for chunk_id, _ in semantic])
-        scores |= dict(semantic)
-    if mode in ("keyword", "hybrid"):
-        keyword = await _keyword(session, tenant_id, query, filters, depth)
-        rankings.append([chunk_id for chunk_id, _ in keyword])
-        if mode == "keyword":
-            scores |= dict(keyword)
     if mode == "hybrid":
-        fused = rrf([[str(i) for i in ranking] for ranking in rankings])
+        # The query embedding (a model call in a thread) and the keyword query (in the
+        # database's thread) overlap: the slower of the two sets the latency, not the sum.
+        semantic, keyword = await asyncio.gather(
+            _semantic(index, tenant_id, query, filters, depth),
+            _keyword(session, tenant_id, query, filters, depth),
+        )
+        fused = rrf([[str(chunk_id) for chunk_id, _ in ranking] for ranking in (semantic, keyword)])
         ordered = [(int(key), score) for key, score in fused]
+    elif mode == "semantic":
+        ordered = await _semantic(index, tenant_id, query, filters, depth)
     else:
-        ordered = [(chunk_id, scores[chunk_id]) for chunk_id in rankings[0]]
+        ordered = await _keyword(session, tenant_id, query, filters, depth)
     return await _load(session, tenant_id, ordered[:limit], filters)
 
 
