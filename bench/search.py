@@ -1,13 +1,23 @@
 """Document search over HTTP at scale: p50/p95 of POST /api/v1/documents/search.
 
 Grows the chunks of a folder run (bench/ingest.py's corpus, ingested here) to
-`--chunks` by copying them with a running number in the text and their vectors
-nudged by a little noise (so the vectors spread like real ones around real
-ones, without embedding 100k texts first), then starts `handwerkml serve` on
-that database and sends German queries one at a time over HTTP, query
-embedding included, in each mode.
+`--chunks`, each new chunk with the vector of an ingested one nudged by a little
+noise (so the vectors spread like real ones around real ones, without embedding
+100k texts first), then starts `handwerkml serve` on that database and sends
+German queries one at a time over HTTP, query embedding included, in each mode.
 
-    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200]
+The new chunks' texts (what keyword search sees) come from `--corpus`:
+
+* `zipf` (default): 30–40 words each, drawn from the 1,073-word craft and
+  building vocabulary of documents/german_words.txt with Zipf frequencies
+  (rank^-1, ranks shuffled), plus a position number. Word frequencies spread as in
+  real text, though a real corpus's vocabulary is far larger, so its queries
+  match fewer chunks than these do.
+* `copies`: the ingested chunks copied verbatim. bench/ingest.py writes its files
+  from twelve sentences, so every query word is in about a third of the chunks:
+  the worst case for keyword ranking, not what a firm's documents look like.
+
+    .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--corpus zipf]
 
 Results go to bench/results/search-<time>.json and stdout.
 """
@@ -17,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import itertools
 import json
 import os
 import random
@@ -26,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +55,7 @@ from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.migrate import upgrade
 from handwerkml.db.models import DocumentChunk, VectorRecord
+from handwerkml.documents.keywords import index_text, tenant_term
 from handwerkml.embeddings.cache import CacheMetrics
 from handwerkml.embeddings.prepare import prepare_model
 from handwerkml.jobs.kinds import load_kinds
@@ -96,10 +109,32 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def grow(settings: Settings, tenant_id: int, target: int, seed: int) -> int:
-    """Copy chunks (and their vectors, nudged) until the tenant has `target`."""
+class ZipfText:
+    """Word salad with the craft vocabulary's words at Zipf frequencies."""
+
+    def __init__(self, seed: int) -> None:
+        listing = resources.files("handwerkml.documents").joinpath("german_words.txt")
+        words = [
+            line.split()[0]
+            for line in listing.read_text("utf-8").splitlines()
+            if line and not line.startswith("#")
+        ]
+        self.rng = random.Random(seed)
+        self.rng.shuffle(words)
+        self.words = words
+        self.weights = list(itertools.accumulate(1 / rank for rank in range(1, len(words) + 1)))
+
+    def __call__(self, serial: int) -> str:
+        count = self.rng.randint(30, 40)
+        picked = self.rng.choices(self.words, cum_weights=self.weights, k=count)
+        return f"Position {serial}: " + " ".join(picked).capitalize() + "."
+
+
+async def grow(settings: Settings, tenant_id: int, target: int, seed: int, corpus: str) -> int:
+    """Add chunks (with ingested chunks' vectors, nudged) until the tenant has `target`."""
     database = Database.connect(settings)
     rng = np.random.default_rng(seed)
+    zipf = ZipfText(seed)
     try:
         async with database.read() as session:
             chunks = (await session.scalars(select(DocumentChunk))).all()
@@ -116,6 +151,12 @@ async def grow(settings: Settings, tenant_id: int, target: int, seed: int) -> in
                 if have + len(batch_chunks) >= target:
                     break
                 copy += 1
+                if corpus == "zipf":
+                    text = zipf(copy)
+                    keyword_text = f"{tenant_term(tenant_id)} {index_text(text)}"
+                else:
+                    text = f"{chunk.text} (Kopie {copy})"
+                    keyword_text = f"{chunk.keyword_text} kopie {copy}"
                 batch_chunks.append(
                     {
                         "tenant_id": tenant_id,
@@ -124,8 +165,8 @@ async def grow(settings: Settings, tenant_id: int, target: int, seed: int) -> in
                         "page_from": chunk.page_from,
                         "page_to": chunk.page_to,
                         "heading": chunk.heading,
-                        "text": f"{chunk.text} (Kopie {copy})",
-                        "keyword_text": f"{chunk.keyword_text} kopie {copy}",
+                        "text": text,
+                        "keyword_text": keyword_text,
                         "token_count": chunk.token_count,
                         "meta": {},
                         "_source": chunk.id,
@@ -254,7 +295,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 
     tenant_id = asyncio.run(ingest())
     grown = time.perf_counter()
-    total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed))
+    total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed, args.corpus))
     print(f"{total} chunks ({time.perf_counter() - grown:.0f} s to copy)", flush=True)
     port = _free_port()
     server = subprocess.Popen(
@@ -275,7 +316,12 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(30)
-    return {"chunks": total, "setup": "embedded, one uvicorn worker", **results}
+    return {
+        "chunks": total,
+        "corpus": args.corpus,
+        "setup": "embedded, one uvicorn worker",
+        **results,
+    }
 
 
 if __name__ == "__main__":
@@ -284,6 +330,7 @@ if __name__ == "__main__":
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--corpus", choices=("zipf", "copies"), default="zipf")
     result = main(parser.parse_args())
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
