@@ -55,11 +55,15 @@ def read_da_xml(data: bytes, filename: str | None = None) -> Tender:
     project_el = _child(root, "PrjInfo")
     currency = _text(award_info, "Cur") or _text(project_el, "Cur") or "EUR"
     currency_label = _text(award_info, "CurLbl") or _text(project_el, "CurLbl")
+    boq = _boq(boq_el, project_el)
+    # Vorbemerkungen of the whole award come before the bill.
+    preliminary = [_remark(el, RemarkKind.PRELIMINARY) for el in _children(award_el, "AddText")]
+    boq.children[:0] = [remark for remark in preliminary if remark.text]
     return Tender(
         format=GaebFormat.DA_XML,
         version=version,
         phase=phase,
-        boq=_boq(boq_el, project_el),
+        boq=boq,
         project=Project(name=_text(project_el, "NamePrj"), label=_text(project_el, "LblPrj")),
         client=_party(_child(award_el, "OWN")),
         bidder=_party(_child(award_el, "CTR")),
@@ -199,7 +203,8 @@ class _Body:
 
 
 def _kind(item: etree._Element) -> ItemKind:
-    if local(item) == "MarkupItem" or _text(item, "MarkupIt") == "Yes":
+    # Item/MarkupIt only marks an item a surcharge applies to; the surcharge is the MarkupItem.
+    if local(item) == "MarkupItem":
         return ItemKind.SURCHARGE
     serial = _text(item, "ALNSerNo")
     if serial and serial.strip("0"):

@@ -65,10 +65,21 @@ def _visit(node: etree._Element, parts: list[str]) -> None:
     if tag == "ComplBody" and _PLACEHOLDER.match("".join(node.itertext())):
         _tail(node, parts)
         return
+    if tag == "tr":
+        # A row on one line, its cells joined; paragraphs inside a cell do not break it.
+        cells = []
+        for cell in node:
+            cell_parts: list[str] = [cell.text or ""] if local(cell) in ("td", "th") else []
+            for child in cell if cell_parts else ():
+                _visit(child, cell_parts)
+            text = " ".join("".join(cell_parts).split())
+            if text:
+                cells.append(text)
+        parts.append("\n" + " | ".join(cells) + "\n")
+        _tail(node, parts)
+        return
     if tag in _LINE_TAGS or tag == "br":
         parts.append("\n")
-    elif tag in ("td", "th") and node.getprevious() is not None:
-        parts.append(" | ")
     if node.text and not (node.text.isspace() and "\n" in node.text):
         parts.append(node.text)
     for child in node:
