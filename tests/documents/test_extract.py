@@ -12,7 +12,6 @@ import random
 import shutil
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -33,8 +32,8 @@ from handwerkml.documents.extract import (
     extract,
 )
 from tests.documents import factories
+from tests.gaeb.files import gaeb_file
 
-GAEB_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "gaeb"
 OPTIONS = ExtractOptions()
 
 
@@ -49,17 +48,6 @@ def tesseract() -> None:
         if _in_ci():
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-
-
-def gaeb_file(name: str) -> bytes:
-    # The shared fixtures live beside the checkout, not in it (their SOURCES.md asks so).
-    # A checkout without them (a clone elsewhere) skips; with them, a missing file fails.
-    if not GAEB_DIR.is_dir():
-        pytest.skip(f"no shared GAEB fixtures beside the checkout ({GAEB_DIR})")
-    path = GAEB_DIR / name
-    if not path.exists():
-        pytest.fail(f"GAEB fixture missing: {path}", pytrace=False)
-    return path.read_bytes()
 
 
 def blocks(document: ExtractedDocument, kind: str | None = None) -> list[Block]:

@@ -32,7 +32,7 @@ from handwerkml.gaeb.model import (
     SubDescription,
     Tender,
 )
-from handwerkml.gaeb.text import local, one_line, rich_text, tidy
+from handwerkml.gaeb.text import frac_digits, local, one_line, rich_text, tidy, whole_number
 
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
@@ -98,9 +98,10 @@ def _version_and_phase(
     phase_text = _text(award, "DP") or (match.group(1) if match and match.group(1) else "")
     if not phase_text and filename and re.search(r"\.[xX]8\d$", filename):
         phase_text = filename[-2:]
-    if not phase_text.isdigit():
+    phase = whole_number(phase_text)
+    if phase is None:
         raise GaebError("Die GAEB-Datei nennt keine Austauschphase.", "/GAEB/Award/DP")
-    return version or "unbekannt", int(phase_text)
+    return version or "unbekannt", phase
 
 
 def _boq(boq_el: etree._Element, project_el: etree._Element | None) -> BoQ:
@@ -111,7 +112,7 @@ def _boq(boq_el: etree._Element, project_el: etree._Element | None) -> BoQ:
         label=_text(info, "LblBoQ"),
         name=_text(info, "Name"),
         breakdown=breakdown,
-        up_frac_dig=int(frac) if frac.isdigit() else 2,
+        up_frac_dig=frac_digits(frac),
         total=_amount(_child(_child(info, "Totals"), "Total")),
         id=boq_el.get("ID", ""),
     )
@@ -126,8 +127,7 @@ def _boq(boq_el: etree._Element, project_el: etree._Element | None) -> BoQ:
 def _breakdown(info: etree._Element | None) -> Breakdown:
     breakdown = Breakdown()
     for element in _children(info, "BoQBkdn"):
-        length_text = _text(element, "Length")
-        length = int(length_text) if length_text.isdigit() else 0
+        length = whole_number(_text(element, "Length")) or 0
         kind = _text(element, "Type")
         if kind == "BoQLevel":
             breakdown.levels.append(length)

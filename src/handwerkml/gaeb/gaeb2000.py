@@ -23,7 +23,7 @@ from handwerkml.gaeb.model import (
     RemarkKind,
     Tender,
 )
-from handwerkml.gaeb.text import one_line, rtf_to_text, tidy
+from handwerkml.gaeb.text import frac_digits, one_line, rtf_to_text, tidy, whole_number
 
 _TOKEN = re.compile(r"#begin\[(\w+)\]|#end\[(\w+)\]|\[(\w+)\](.*?)\[end\]", re.DOTALL)
 _REMARKS = {
@@ -61,8 +61,8 @@ def read_gaeb2000(data: bytes) -> Tender:
     lv = root.find("LV")
     if award is None or lv is None:
         raise GaebError("Die GAEB-2000-Datei enthält kein Leistungsverzeichnis.", "#begin[LV]")
-    phase = award.get("DP").strip()
-    if not phase.isdigit():
+    phase = whole_number(award.get("DP"))
+    if phase is None:
         raise GaebError("Die GAEB-2000-Datei nennt keine Austauschphase.", f"Zeile {award.line}")
     info = lv.child("LVInfo")
     breakdown = _breakdown(info)
@@ -74,13 +74,12 @@ def read_gaeb2000(data: bytes) -> Tender:
         breakdown=breakdown,
     )
     frac = project.get("_RIB_UPFracDig") if project else ""
-    if frac.isdigit():
-        boq.up_frac_dig = int(frac)
+    boq.up_frac_dig = frac_digits(frac)
     boq.children = _Body(breakdown).nodes(lv, [])
     return Tender(
         format=GaebFormat.GAEB_2000,
         version="2000",
-        phase=int(phase),
+        phase=phase,
         boq=boq,
         project=Project(
             name=tidy(project.get("Name")) if project else "",
@@ -132,7 +131,7 @@ def _breakdown(info: _Block | None) -> Breakdown:
     for block in info.children if info else []:
         if block.name != "LVGlied":
             continue
-        length = int(block.get("Laenge")) if block.get("Laenge").isdigit() else 0
+        length = whole_number(block.get("Laenge")) or 0
         kind = block.get("Typ")
         if kind == "LVStufe":
             breakdown.levels.append(length)
@@ -232,11 +231,12 @@ def _number(block: _Block, key: str) -> Decimal | None:
     if not value:
         return None
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
-        raise GaebError(
-            f"[{key}] ist keine Zahl: {block.get(key)[:40]!r}", f"Zeile {block.line}"
-        ) from None
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise GaebError(f"[{key}] ist keine Zahl: {block.get(key)[:40]!r}", f"Zeile {block.line}")
+    return number
 
 
 def _party(block: _Block | None) -> Party | None:

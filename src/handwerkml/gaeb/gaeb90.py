@@ -26,7 +26,7 @@ from handwerkml.gaeb.model import (
     RemarkKind,
     Tender,
 )
-from handwerkml.gaeb.text import one_line, tidy
+from handwerkml.gaeb.text import one_line, tidy, whole_number
 
 # German letters in the DOS code pages and in Windows-1252: disjoint byte values.
 _DOS_LETTERS = frozenset(b"\x84\x94\x81\x8e\x99\x9a\xe1")
@@ -44,8 +44,8 @@ def is_gaeb90(data: bytes) -> bool:
 def read_gaeb90(data: bytes) -> Tender:
     lines = _decode(data)
     header = lines[0]
-    phase = header[10:12]
-    if not phase.isdigit():
+    phase = whole_number(header[10:12])
+    if phase is None:
         raise GaebError("Die GAEB-90-Datei nennt keine Austauschphase (Satz 00).", "Zeile 1")
     reader = _Reader(_Mask(header[62:71]))
     for number, line in enumerate(lines, start=1):
@@ -53,7 +53,7 @@ def read_gaeb90(data: bytes) -> Tender:
     return Tender(
         format=GaebFormat.GAEB_90,
         version="90",
-        phase=int(phase),
+        phase=phase,
         boq=reader.boq,
         project=reader.project,
         client=reader.client,
@@ -103,7 +103,7 @@ class _Mask:
             while end < len(mask) and mask[end] == mask[start]:
                 end += 1
             char = mask[start]
-            if char.isdigit() and char != "0":
+            if char in "123456789":
                 self.levels.append((start, end))
             elif char == "P":
                 self.item = (start, end)
@@ -158,7 +158,7 @@ class _Reader:
         elif kind == "03" and payload.strip():
             self.client = Party(name=tidy(payload))
         elif kind == "08":
-            self.currency, self.currency_label = payload[:6].strip(), tidy(payload[6:])
+            self.currency, self.currency_label = tidy(payload[:6]), tidy(payload[6:])
         elif kind == "11":
             self.open_category(payload[:9], number)
         elif kind == "12" and self.category_label is not None:
@@ -216,7 +216,7 @@ class _Reader:
             raise GaebError("Satz 21 (Position) ohne Positionsnummer.", f"Zeile {number}")
         own = [*levels, *item_part, *index]
         digits = line[23:34].strip()
-        if digits and not digits.isdigit():
+        if digits and whole_number(digits) is None:
             raise GaebError(f"Menge {digits!r} ist keine Zahl.", f"Zeile {number}, Spalte 24")
         return Item(
             oz="".join(own),

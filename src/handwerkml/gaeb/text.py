@@ -35,6 +35,18 @@ def tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def whole_number(text: str) -> int | None:
+    """'83' → 83; None for anything but ASCII digits (str.isdigit accepts '²', int() not)."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def frac_digits(text: str, default: int = 2) -> int:
+    """UPFracDig: decimal places of unit prices, 0 … 6 (the file's, else `default`)."""
+    digits = whole_number(text)
+    return default if digits is None else min(digits, 6)
+
+
 def one_line(text: str) -> str:
     return tidy(text).replace("\n", " ")
 

@@ -13,6 +13,7 @@ quantity × UP rounded half-up to the cent, totals the sums of the ITs that coun
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,6 +41,8 @@ _NAMESPACES = {
 }
 _VERSION_DATES = {"3.0": "2004-08", "3.1": "2007-06", "3.2": "2013-10", "3.3": "2021-05"}
 _CENT = Decimal("0.01")
+# Characters XML 1.0 cannot carry; a mangled legacy file can hold them in any field.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 DEFAULT_VERSION = "3.3"
 
 
@@ -137,13 +140,13 @@ class _Writer:
         """Child elements with text, in order; empty values are left out."""
         for tag, value in values.items():
             if value:
-                self.element(parent, tag).text = value
+                self.element(parent, tag).text = _xml_text(value)
 
     def contractor(self, award: etree._Element, bidder: Party, client: Party | None) -> None:
         ctr = self.element(award, "CTR")
         address = self.element(ctr, "Address")
         name = self.element(address, "Name1")
-        name.text = bidder.name
+        name.text = _xml_text(bidder.name)
         for tag, value in (
             ("Street", bidder.street),
             ("PCode", bidder.postal_code),
@@ -151,21 +154,21 @@ class _Writer:
             ("Country", bidder.country),
         ):
             if value:
-                self.element(address, tag).text = value
+                self.element(address, tag).text = _xml_text(value)
         # The client's numbers identify the procedure the offer answers.
         dp_no = bidder.dp_no or (client.dp_no if client else "")
         award_no = bidder.award_no or (client.award_no if client else "")
         if dp_no:
-            self.element(ctr, "DPNo").text = dp_no
+            self.element(ctr, "DPNo").text = _xml_text(dp_no)
         if award_no:
-            self.element(ctr, "AwardNo").text = award_no
+            self.element(ctr, "AwardNo").text = _xml_text(award_no)
 
     def boq(self, award: etree._Element, boq: BoQ) -> None:
         element = self.element(award, "BoQ")
-        element.set("ID", boq.id or next(self.ids))
+        element.set("ID", _xml_text(boq.id or next(self.ids)))
         info = self.element(element, "BoQInfo")
         if boq.name:
-            self.element(info, "Name").text = boq.name
+            self.element(info, "Name").text = _xml_text(boq.name)
         self._breakdown(info, boq.breakdown)
         body = self.element(element, "BoQBody")
         total = self.body(body, boq.children)
@@ -201,8 +204,8 @@ class _Writer:
 
     def category(self, parent: etree._Element, category: Category) -> Decimal:
         element = self.element(parent, "BoQCtgy")
-        element.set("ID", category.id or next(self.ids))
-        element.set("RNoPart", category.rno_part)
+        element.set("ID", _xml_text(category.id or next(self.ids)))
+        element.set("RNoPart", _xml_text(category.rno_part))
         total = self.body(self.element(element, "BoQBody"), category.children)
         self.fields(self.element(element, "Totals"), Total=_money(total))
         return total
@@ -211,10 +214,10 @@ class _Writer:
         """Writes the item; returns what it adds to the totals."""
         tag = "MarkupItem" if item.kind is ItemKind.SURCHARGE else "Item"
         element = self.element(itemlist, tag)
-        element.set("ID", item.id or next(self.ids))
-        element.set("RNoPart", item.rno_part)
+        element.set("ID", _xml_text(item.id or next(self.ids)))
+        element.set("RNoPart", _xml_text(item.rno_part))
         if item.rno_index:
-            element.set("RNoIndex", item.rno_index)
+            element.set("RNoIndex", _xml_text(item.rno_index))
         price = self.prices.get(item.oz)
         if price is None:
             return Decimal("0.00")
@@ -235,6 +238,10 @@ def _priced_nodes(children: list[Node]) -> Iterator[Category | Item]:
 
 def _is_item(node: Category | Item) -> bool:
     return isinstance(node, Item)
+
+
+def _xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value)
 
 
 def _money(amount: Decimal) -> str:

@@ -20,6 +20,7 @@ from handwerkml.documents.extract.errors import (
 )
 from handwerkml.documents.extract.model import DocumentType
 from handwerkml.documents.extract.text import decode_text, looks_like_markdown
+from handwerkml.gaeb.gaeb90 import is_gaeb90
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Password-protected Office files are OLE2 containers with this stream (UTF-16 name).
@@ -77,15 +78,6 @@ def detect(data: bytes, filename: str | None = None) -> DocumentType:
     if text is None:
         raise UnsupportedDocument("Unbekanntes Dateiformat (weder PDF, DOCX, Bild noch Text).")
     return _detect_text(text, filename)
-
-
-def is_gaeb90(data: bytes) -> bool:
-    """GAEB 90 (.d8x): fixed 80-column records, type in columns 1-2, number in 75-80.
-
-    Checked on bytes because these files use DOS code pages that are not cp1252.
-    """
-    first = data.split(b"\n", 1)[0].rstrip(b"\r")
-    return len(first) == 80 and first.startswith(b"00") and first[74:80].isdigit()
 
 
 def _detect_zip(data: bytes) -> DocumentType:
