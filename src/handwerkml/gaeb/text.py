@@ -16,7 +16,7 @@ _LINE_TAGS = {"p", "div", "tr", "li", "table", "ul", "ol", "Text", "h1", "h2", "
 _PLACEHOLDER = re.compile(r"^[\s._…'\"-]*$")
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2007]+")
 # Control characters other than newline and tab; the soft hyphen is invisible in print.
-_DROP = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127, 0xAD))
+_DROP = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xad]")
 
 _RTF_TOKEN = re.compile(
     r"\\([a-zA-Z]+)(-?\d+)? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|([^\\{}]+)", re.DOTALL
@@ -30,7 +30,9 @@ def tidy(text: str) -> str:
 
     The documents package has a richer `clean`; this package must not import it
     (documents reads GAEB through this package, not the other way round)."""
-    text = unicodedata.normalize("NFC", text.translate(_DROP))
+    text = _DROP.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
     return "\n".join(line for line in lines if line)
 
@@ -54,7 +56,8 @@ def one_line(text: str) -> str:
 def local(element: etree._Element) -> str:
     """The tag without its namespace; '' for comments and processing instructions."""
     tag = element.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    # Faster than etree.QName, which matters at one call per element of a 10,000-item bill.
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 def rich_text(element: etree._Element | None) -> str:
