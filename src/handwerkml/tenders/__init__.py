@@ -1,0 +1,1 @@
+"""Tenders: imported GAEB bills, priced from the firm's history, reviewed and exported as X84."""

@@ -1,0 +1,204 @@
+"""Tenders through the API, on both engines: history in, tender priced, reviewed, exported.
+
+Few tests on purpose (every one runs on SQLite and PostgreSQL with the real
+embedding model): the flow test walks import → pricing → review → export in one go.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handwerkml import gaeb
+from handwerkml.db.models import Tenant
+from handwerkml.gaeb.writer import item_total
+from handwerkml.tenders.sample import SampleItem, bill_xml
+from tests.conftest import Headers, RunJobs
+from tests.gaeb.files import gaeb_file
+from tests.materials.factories import create_material
+
+HISTORY = "Musterdatei_3.1_2008-004.X86"
+TENDER = "Musterdatei_3.1_2008-004.X83"
+OFFER = "Musterdatei_3.1_2008-001.X84"
+
+
+async def _upload(
+    client: httpx.AsyncClient, headers: Headers, name: str, data: bytes, *, history: bool = False
+) -> httpx.Response:
+    path = "/api/v1/tenders/history" if history else "/api/v1/tenders"
+    return await client.post(path, files={"file": (name, data, "application/xml")}, headers=headers)
+
+
+async def _items(client: httpx.AsyncClient, headers: Headers, tender_id: int) -> list[Any]:
+    response = await client.get(f"/api/v1/tenders/{tender_id}/items", headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[Any] = response.json()
+    return items
+
+
+async def test_history_prices_a_tender_that_is_reviewed_and_exported(
+    client: httpx.AsyncClient, admin_headers: Headers, run_jobs: RunJobs
+) -> None:
+    offer_as_tender = await _upload(client, admin_headers, OFFER, gaeb_file(OFFER))
+    assert offer_as_tender.status_code == 422
+    assert "Angebot (Phase 84)" in offer_as_tender.text
+    past = await _upload(client, admin_headers, HISTORY, gaeb_file(HISTORY), history=True)
+    assert past.status_code == 201, past.text
+    assert past.json()["tender"]["status"] == "history"
+    # The same bill's tender: every item has its twin in the history.
+    tender_bytes = gaeb_file(TENDER)
+    created = await _upload(client, admin_headers, TENDER, tender_bytes)
+    assert created.status_code == 201, created.text
+    tender_id = created.json()["tender"]["id"]
+    await run_jobs()
+
+    detail = (await client.get(f"/api/v1/tenders/{tender_id}", headers=admin_headers)).json()
+    assert detail["status"] == "review"
+    past_bill = gaeb.read(gaeb_file(HISTORY))
+    history = {item.oz: item.up for item in past_bill.items}
+    # The history's prices hold from its contract date; 3 % a year bring them to today.
+    assert past_bill.award.contract_date is not None
+    years = (date.today() - past_bill.award.contract_date).days / 365.25
+    index = 1.03**years
+    items = await _items(client, admin_headers, tender_id)
+    assert len(items) == len(history) == detail["item_count"]
+    for item in items:
+        assert item["suggestion_source"] == "history", item
+        expected = float(history[item["oz"]] or 0) * index
+        assert abs(item["suggested_up"] - expected) <= 0.01, (item, expected)
+        assert item["basis"]["matches"][0]["similarity"] > 0.99
+        assert 0 < item["confidence"] <= 1
+
+    # Accept the confident ones, override one: the totals follow, to the cent.
+    accepted = await client.post(
+        f"/api/v1/tenders/{tender_id}/accept", json={"min_confidence": 0}, headers=admin_headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["accepted"] == len(items)
+    first = items[0]
+    before = accepted.json()["totals"]["net"]
+    override = await client.patch(
+        f"/api/v1/tenders/{tender_id}/items/{first['id']}",
+        json={"action": "override", "unit_price": "150.125"},
+        headers=admin_headers,
+    )
+    assert override.status_code == 200, override.text
+    assert override.json()["final_up"] == 150.13  # UPFracDig 2, half up
+    assert override.json()["decision"] == "overridden"
+    totals = (await client.get(f"/api/v1/tenders/{tender_id}", headers=admin_headers)).json()[
+        "totals"
+    ]
+    qty = Decimal(str(first["qty"]))
+    change = item_total(qty, Decimal("150.13")) - item_total(
+        qty, Decimal(str(first["suggested_up"]))
+    )
+    assert Decimal(str(totals["net"])) == Decimal(str(before)) + change
+    assert Decimal(str(totals["gross"])) == Decimal(str(totals["net"])) + Decimal(
+        str(totals["vat"])
+    )
+
+    # The X84 reads back: every item priced, matched by OZ, the totals are the items' sum.
+    x84 = await client.get(f"/api/v1/tenders/{tender_id}/x84", headers=admin_headers)
+    assert x84.status_code == 200, x84.text
+    offer = gaeb.read(x84.content, "offer.X84")
+    assert offer.phase == gaeb.Phase.OFFER
+    prices = {item.oz: item for item in offer.items}
+    final = {item["oz"]: item for item in await _items(client, admin_headers, tender_id)}
+    assert set(prices) == set(final)
+    for oz, item in final.items():
+        assert prices[oz].up == Decimal(str(item["final_up"])).quantize(Decimal("0.01"))
+    counted = [i for i in offer.items if i.it is not None and i.kind.in_total]
+    assert offer.boq.total == sum((i.it for i in counted if i.it is not None), Decimal(0))
+    assert offer.boq.total == Decimal(str(totals["net"]))
+
+    # The CSV: one row per item, a subtotal per category, net/VAT/gross at the end.
+    exported = await client.get(f"/api/v1/tenders/{tender_id}/export.csv", headers=admin_headers)
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:6] == ["OZ", "Kurztext", "Menge", "Einheit", "EP", "GP"]
+    dotted = {item["oz_dotted"] for item in final.values()}
+    assert sorted(row[0] for row in rows if row[0] in dotted) == sorted(dotted)
+    subtotals = [row for row in rows if row[1].startswith("Summe ") and row[0] == ""]
+    assert len(subtotals) == len(totals["categories"]) + 2
+    assert rows[-3][5].replace(",", ".") == f"{Decimal(str(totals['net'])):.2f}"
+
+    # Re-importing our offer as history: every priced item is there, matched by OZ.
+    again = await _upload(client, admin_headers, "offer.X84", x84.content, history=True)
+    assert again.status_code == 201, again.text
+    reread = await _items(client, admin_headers, again.json()["tender"]["id"])
+    assert {item["oz"]: item["final_up"] for item in reread} == {
+        oz: item["final_up"] for oz, item in final.items()
+    }
+
+
+async def test_no_basis_hourly_catalog_and_bad_inputs(
+    client: httpx.AsyncClient,
+    admin_headers: Headers,
+    run_jobs: RunJobs,
+    session: AsyncSession,
+    tenant: Tenant,
+) -> None:
+    await create_material(
+        session, tenant=tenant, name="Fliesenkleber", unit_price=Decimal("10.00"), unit="kg"
+    )
+    await session.commit()
+    bill = bill_xml(
+        [
+            (
+                "Allgemein",
+                [
+                    SampleItem("Sonderanfertigung Zierleiste nach Zeichnung", Decimal(3), "Stk"),
+                    SampleItem("Stundenlohn Facharbeiter", Decimal(8), "Std", hourly=True),
+                    SampleItem("Fliesenkleber liefern", Decimal(25), "kg"),
+                ],
+            )
+        ]
+    )
+    created = await _upload(client, admin_headers, "LV.X83", bill)
+    assert created.status_code == 201, created.text
+    tender_id = created.json()["tender"]["id"]
+    await run_jobs()
+    unknown, hourly, material = await _items(client, admin_headers, tender_id)
+    assert unknown["suggestion_source"] == "none"
+    assert unknown["suggested_up"] is None
+    assert unknown["flagged"]
+    assert "Grundlage" in unknown["flag_reason"]
+    # 50 €/h + 15 % overhead, + 25 % profit on that: 71.875 → 71.88.
+    assert hourly["suggestion_source"] == "calculation"
+    assert hourly["suggested_up"] == 71.88
+    # 10 € + 30 % markup = 13, + 15 % = 14.95, + 25 % = 18.69 (material only, flagged).
+    assert material["suggestion_source"] == "calculation"
+    assert material["suggested_up"] == 18.69
+    assert material["flagged"]
+
+    # Unpriced items block the export, unless allowed.
+    blocked = await client.get(f"/api/v1/tenders/{tender_id}/x84", headers=admin_headers)
+    assert blocked.status_code == 409
+    assert blocked.json()["detail"]["missing"] == ["01.0010"]
+    allowed = await client.get(
+        f"/api/v1/tenders/{tender_id}/x84?allow_missing=true", headers=admin_headers
+    )
+    assert allowed.status_code == 200
+    assert gaeb.read(allowed.content).items[0].up is None
+
+    # Bad inputs: garbage, an offer as a tender, a negative price, an unknown tender.
+    garbage = await _upload(client, admin_headers, "LV.X83", b"<GAEB><kaputt")
+    assert garbage.status_code == 422
+    assert "XML" in garbage.text
+    offer = await _upload(client, admin_headers, "A.X84", bill_xml([("A", [])], phase=84))
+    assert offer.status_code == 422
+    assert "Angebot" in offer.text
+    negative = await client.patch(
+        f"/api/v1/tenders/{tender_id}/items/{unknown['id']}",
+        json={"action": "override", "unit_price": -1},
+        headers=admin_headers,
+    )
+    assert negative.status_code == 422
+    missing = await client.get("/api/v1/tenders/999999", headers=admin_headers)
+    assert missing.status_code == 404
