@@ -8,6 +8,8 @@ model migration runs the old and the new model side by side.
 
 from __future__ import annotations
 
+import functools
+
 from handwerkml.config import Settings
 from handwerkml.embeddings.base import EmbeddingProvider
 from handwerkml.embeddings.prepare import CATALOG, DEFAULT_PRECISION, Precision, model_dir
@@ -66,7 +68,7 @@ def create_provider(
             )
         )
     name, precision = _parse_local(model_id)
-    provider = LocalOnnxProvider(
+    provider = _local_provider(
         LocalModelOptions(
             directory=model_dir(settings.model_directory, name, precision),
             threads=settings.embedding_threads,
@@ -78,6 +80,13 @@ def create_provider(
             f"{model_id} produces {provider.space.dimension}-d vectors, not {dimension}-d"
         )
     return provider
+
+
+@functools.lru_cache(maxsize=4)
+def _local_provider(options: LocalModelOptions) -> LocalOnnxProvider:
+    """A model loaded once per process. Loading takes a second or two, and a process
+    may build its resources more than once (the CLI's commands, the test suite)."""
+    return LocalOnnxProvider(options)
 
 
 def _parse_local(model_id: str) -> tuple[str, Precision]:
