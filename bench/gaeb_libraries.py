@@ -26,6 +26,7 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,31 @@ def run(
     return result
 
 
+def pygaeb_writer() -> dict[str, Any]:
+    """What pygaeb's X84 writer makes of the handbook bill with a unit price on every item."""
+    module: Any = importlib.import_module("pygaeb")
+    enums: Any = importlib.import_module("pygaeb.models.enums")
+    document = module.GAEBParser.parse(FIXTURES / "aus-dem-handbuch_gaebxml31.x83")
+    for item in document.award.boq.iter_items():
+        item.unit_price = Decimal("12.345")
+    out: dict[str, Any] = {}
+    for version in ("DA_XML_31", "DA_XML_33"):
+        data, notes = module.GAEBWriter.to_bytes(
+            document,
+            phase=enums.ExchangePhase.X84,
+            target_version=getattr(enums.SourceVersion, version),
+        )
+        root = etree.fromstring(data)
+        out[version] = {
+            "namespace": root.nsmap[None],
+            "UP": sorted(set(root.xpath("//*[local-name()='UP']/text()"))),
+            "IT elements": int(root.xpath("count(//*[local-name()='IT'])")),
+            "Totals": sorted(set(root.xpath("//*[local-name()='Total']/text()"))),
+            "notes": notes,
+        }
+    return out
+
+
 def main() -> None:
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
@@ -136,8 +162,10 @@ def main() -> None:
                 "gaeb": run(gaeb, path, expected),
             }
         )
+    writer = pygaeb_writer()
+    results = {"readers": rows, "pygaeb_writer": writer}
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "gaeb_libraries.json").write_text(json.dumps(rows, indent=2) + "\n")
+    (HERE / "results" / "gaeb_libraries.json").write_text(json.dumps(results, indent=2) + "\n")
     print("| file | truth: items, version, phase | ours | pygaeb 1.20.0 | gaeb 0.5.4 |")
     print("| --- | --- | --- | --- | --- |")
     for row in rows:
@@ -145,6 +173,8 @@ def main() -> None:
         t = row["truth"]
         head = f"{t['items']}, {t['version']}, {t.get('phase') or row['file'][-2:]}"
         print(f"| {row['file']} | {head} | {' | '.join(cells)} |")
+    print("\npygaeb X84 writer, handbook bill, UP 12.345 on every item:")
+    print(json.dumps(writer, indent=2, ensure_ascii=False))
 
 
 READERS = ("ours", "pygaeb", "gaeb")
