@@ -21,6 +21,7 @@ from handwerkml.db.models import Job, JobWorker
 from handwerkml.db.upsert import dialect_insert
 from handwerkml.jobs.repository import count_runnable
 from handwerkml.kit.time import utcnow
+from handwerkml.pricing.training import schedule_retraining
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ async def tick(database: Database, settings: Settings) -> int:
     async with database.write() as session:
         await recover_dead_local_workers(session, now)
         await schedule_daily(session, now)
+        await schedule_retraining(session, settings, now)
         await session.commit()
     async with database.read() as session:
         return await count_runnable(session, utcnow())
