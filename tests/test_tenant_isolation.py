@@ -30,11 +30,12 @@ from handwerkml.auth.principal import Principal
 from handwerkml.company import service as company_service
 from handwerkml.config import get_settings
 from handwerkml.db.base import Base
-from handwerkml.db.models import Document, Tenant
+from handwerkml.db.models import Document, Tenant, Tender, TenderItem
 from handwerkml.jobs import service as jobs_service
 from handwerkml.projects import catalog
 from handwerkml.projects import service as project_service
 from handwerkml.projects.schemas import ProjectMaterialCreate
+from handwerkml.tenders.sample import SampleItem, bill_xml
 from tests.auth.factories import create_user
 from tests.conftest import LoginAs
 from tests.materials.factories import create_material, create_material_price
@@ -60,6 +61,8 @@ PATH_PARAMS = (
     "job_id",
     "task_id",
     "document_id",
+    "tender_id",
+    "tender_item_id",
 )
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -138,6 +141,7 @@ COLLECTION_READS: dict[str, tuple[Callable[[Any], set[Any]], Callable[[Rows], se
         lambda own: {row["id"] for row in own.tables["jobs"] if row["lease_owner"]},
     ),
     "/api/v1/documents": (_ids, lambda own: own.ids("documents")),
+    "/api/v1/tenders": (_ids, lambda own: own.ids("tenders")),
     "/api/v1/similarity/stats": (
         lambda body: {c["vectors"] for c in body["collections"]},
         lambda own: {sum(not row["deleted"] for row in own.tables["vector_records"])},
@@ -156,6 +160,13 @@ def _depth(own: Rows) -> set[tuple[int, ...]]:
         depth.setdefault(row["priority"], Counter())[row["status"]] += 1
     return {(p, c["queued"], c["running"], c["paused"]) for p, c in depth.items()}
 
+
+# B's own GAEB bills: a tender and a priced bill.
+B_TENDER = bill_xml([("Bad", [SampleItem("Bad Fliesen verlegen", Decimal(12), "m2")])])
+B_PRICED = bill_xml(
+    [("Bad", [SampleItem("Bad Fliesen verlegen", Decimal(12), "m2", Decimal("48.50"))])],
+    phase=86,
+)
 
 # Writes without an id act on the caller's own tenant: B's must succeed and leave A alone.
 # "geheim…" spells A's project type and category in another case: B must get its own
@@ -180,6 +191,10 @@ OWN_WRITES: dict[RouteKey, Body | Multipart] = {
     ("POST", "/api/v1/documents/upload"): Multipart({"file": ("b.md", b"# Bad", "text/plain")}),
     ("POST", "/api/v1/documents/search"): {"query": "geheim angebot"},
     ("POST", "/api/v1/documents/folders"): {"path": "/"},
+    ("POST", "/api/v1/tenders"): Multipart({"file": ("b.X83", B_TENDER, "application/xml")}),
+    ("POST", "/api/v1/tenders/history"): Multipart(
+        {"file": ("b.X86", B_PRICED, "application/xml")}
+    ),
 }
 # Writes the walk's configuration refuses (no ingestion roots): they must fail cleanly.
 REFUSED_WRITES = {("POST", "/api/v1/documents/folders")}
@@ -197,6 +212,7 @@ NO_BODY: set[RouteKey] = {
     ("POST", "/api/v1/jobs/{job_id}/retry"),
     ("POST", "/api/v1/tasks/task/{task_id}/revoke"),
     ("DELETE", "/api/v1/documents/{document_id}"),
+    ("DELETE", "/api/v1/tenders/{tender_id}"),
 }
 
 
@@ -222,6 +238,11 @@ def item_bodies(own_material_id: int) -> dict[RouteKey, Body]:
             "valid_from": "2026-01-01",
         },
         ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
+        ("PATCH", "/api/v1/tenders/{tender_id}/items/{tender_item_id}"): {
+            "action": "override",
+            "unit_price": 1,
+        },
+        ("POST", "/api/v1/tenders/{tender_id}/accept"): {"min_confidence": 0},
     }
 
 
@@ -318,6 +339,34 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         status="completed",
     )
     session.add(document)
+    tender_row = Tender(
+        tenant_id=tenant.id,
+        filename=f"{mark} LV.X83",
+        sha256="0" * 64,
+        size=12,
+        format="da_xml",
+        version="3.3",
+        phase=83,
+        project_name=f"{mark} Neubau",
+        status="review",
+        item_count=1,
+    )
+    session.add(tender_row)
+    await session.flush()
+    tender_item = TenderItem(
+        tenant_id=tenant.id,
+        tender_id=tender_row.id,
+        seq=0,
+        oz="010010",
+        oz_dotted="01.0010",
+        short_text=f"{mark} Estrich",
+        qty=Decimal(3),
+        unit="m2",
+        suggested_up=Decimal("20.00"),
+        suggestion_source="history",
+        confidence=0.9,
+    )
+    session.add(tender_item)
     # Paused, so no worker changes it while the walk compares A's rows.
     job = await jobs_service.submit(
         session, get_settings(), tenant_id=tenant.id, kind="noop", params={}
@@ -334,6 +383,8 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         "job_id": job.id,
         "task_id": job.id,
         "document_id": document.id,
+        "tender_id": tender_row.id,
+        "tender_item_id": tender_item.id,
     }
     assert set(ids) == set(PATH_PARAMS)
     return ids
