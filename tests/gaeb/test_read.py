@@ -131,6 +131,16 @@ def test_one_bill_in_several_formats_gives_the_same_categories(names: list[str])
         assert other == first
 
 
+def test_the_handbook_bill_has_the_same_item_kinds_in_all_four_formats() -> None:
+    def kinds(name: str) -> list[tuple[str, ItemKind]]:
+        return [(i.oz_dotted, i.kind) for i in read(gaeb_file(name), name).items]
+
+    first, *others = (kinds(name) for name in HANDBOOK_FILES)
+    assert {kind for _, kind in first} == {ItemKind.NORMAL, ItemKind.OPTIONAL, ItemKind.ALTERNATIVE}
+    for other in others:
+        assert other == first
+
+
 def test_version_comes_from_gaeb_info_not_the_shared_namespace() -> None:
     # 3.0 and 3.1 share the namespace …/200407; pygaeb reports both as 2.0.
     assert read(gaeb_file("aus-dem-handbuch_gaebxml30.x83")).version == "3.0"
