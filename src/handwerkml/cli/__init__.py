@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from handwerkml import __version__
-from handwerkml.cli import db, demo, embeddings, ingest, jobs, serve, users, worker
+from handwerkml.cli import db, demo, embeddings, gaeb, ingest, jobs, serve, users, worker
 
 app = typer.Typer(
     name="handwerkml",
@@ -35,5 +35,6 @@ app.command()(ingest.ingest)
 app.add_typer(users.app, name="users")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(embeddings.app, name="embeddings")
+app.add_typer(gaeb.app, name="gaeb")
 
 __all__ = ["app"]
