@@ -230,8 +230,9 @@ class Pricer:
                 priced_at=item.priced_at or self.now,
                 oz=item.oz_dotted,
                 short_text=item.short_text,
+                overlap=suggest.word_overlap(row.short_text, item.short_text),
             )
             for item in past
             if item.final_up is not None
         ]
-        return sorted(found, key=lambda p: -p.similarity)[:wanted]
+        return sorted(found, key=lambda p: -p.weight)[:wanted]

@@ -10,8 +10,11 @@ In this order, the first that applies wins (tenders/pricing.py gathers the input
 
 History: the matches (cosine ≥ tender_history_min_similarity, same normalized unit) are
 brought to today with the yearly price index and to this item's quantity with a small
-scale factor, then combined as the similarity-weighted median. Confidence says how alike
-the texts were and how well the past prices agree.
+scale factor, then combined as a weighted median. Each weight is the cosine similarity
+times (1 + the share of words the two short texts have in common) / 2: embeddings of
+small models rate "Mauerwerk aus Kalksandstein" and "… aus Porenbeton" 0.97 alike, the
+words tell the material apart. Confidence says how alike the texts were (both measures)
+and how well the past prices agree.
 """
 
 from __future__ import annotations
@@ -60,6 +63,12 @@ class PastPrice:
     priced_at: datetime
     oz: str
     short_text: str
+    # Share of words the short texts have in common (word_overlap), 0..1.
+    overlap: float = 1.0
+
+    @property
+    def weight(self) -> float:
+        return self.similarity * (1.0 + self.overlap) / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +138,13 @@ def from_history(
         * qty_factor(m.qty, qty, lump_sum)
         for m in used
     ]
-    weights = [m.similarity for m in used]
+    weights = [m.weight for m in used]
     median = weighted_median(adjusted, weights)
-    mean_similarity = sum(weights) / len(weights)
+    mean_similarity = sum(m.similarity for m in used) / len(used)
+    mean_overlap = sum(m.overlap for m in used) / len(used)
     span = 1.0 - min_similarity
     closeness = 1.0 if span <= 0 else min(1.0, (mean_similarity - min_similarity) / span)
+    closeness *= (1.0 + mean_overlap) / 2
     if len(used) == 1:
         agreement = SINGLE_MATCH_AGREEMENT
     else:
@@ -149,6 +160,7 @@ def from_history(
                 "oz": m.oz,
                 "short_text": m.short_text[:200],
                 "similarity": round(m.similarity, 4),
+                "word_overlap": round(m.overlap, 3),
                 "up": str(m.up),
                 "qty": None if m.qty is None else str(m.qty),
                 "priced_at": m.priced_at.date().isoformat(),
@@ -203,6 +215,14 @@ def match_material(
     if len({(m.unit_price, _words(m.name)) for m in best}) > 1:
         return None
     return best[0]
+
+
+def word_overlap(a: str, b: str) -> float:
+    """Jaccard share of the distinct words of two texts (case and punctuation ignored)."""
+    left, right = set(_words(a).split()), set(_words(b).split())
+    if not left and not right:
+        return 1.0
+    return len(left & right) / len(left | right)
 
 
 def _words(text: str) -> str:
