@@ -30,8 +30,9 @@ from handwerkml.auth.principal import Principal
 from handwerkml.company import service as company_service
 from handwerkml.config import get_settings
 from handwerkml.db.base import Base
-from handwerkml.db.models import Document, Tenant, Tender, TenderItem
+from handwerkml.db.models import Document, Prediction, PriceModel, Tenant, Tender, TenderItem
 from handwerkml.jobs import service as jobs_service
+from handwerkml.kit.time import utcnow
 from handwerkml.projects import catalog
 from handwerkml.projects import service as project_service
 from handwerkml.projects.schemas import ProjectMaterialCreate
@@ -63,6 +64,8 @@ PATH_PARAMS = (
     "document_id",
     "tender_id",
     "tender_item_id",
+    "version",
+    "prediction_id",
 )
 _PARAM = re.compile(r"\{(\w+)\}")
 
@@ -146,6 +149,17 @@ COLLECTION_READS: dict[str, tuple[Callable[[Any], set[Any]], Callable[[Rows], se
         lambda body: {c["vectors"] for c in body["collections"]},
         lambda own: {sum(not row["deleted"] for row in own.tables["vector_records"])},
     ),
+    "/api/v1/predictions/models": (_ids, lambda own: own.ids("price_models")),
+    "/api/v1/predictions/model-info": (
+        lambda body: {body["model_version"]},
+        lambda own: (
+            {r["version"] for r in own.tables["price_models"] if r["status"] == "active"} or {None}
+        ),
+    ),
+    "/api/v1/predictions/accuracy": (
+        lambda body: {body["overall"]["count"]},
+        lambda own: {sum(r["actual_price"] is not None for r in own.tables["predictions"])},
+    ),
     "/api/v1/tasks/summary": (
         lambda body: set(body["by_status"].items()),
         lambda own: set(Counter(row["status"] for row in own.tables["jobs"]).items()),
@@ -195,9 +209,20 @@ OWN_WRITES: dict[RouteKey, Body | Multipart] = {
     ("POST", "/api/v1/tenders/history"): Multipart(
         {"file": ("b.X86", B_PRICED, "application/xml")}
     ),
+    ("POST", "/api/v1/predictions/predict"): {
+        "description": "geheim treppe",
+        "total_area_sqm": 10,
+        "project_type": "Treppenbau",
+    },
+    ("POST", "/api/v1/predictions/train"): {},
 }
 # Writes the walk's configuration refuses (no ingestion roots): they must fail cleanly.
-REFUSED_WRITES = {("POST", "/api/v1/documents/folders")}
+# B has no finished project: no price model to train, no basis for a price.
+REFUSED_WRITES = {
+    ("POST", "/api/v1/documents/folders"),
+    ("POST", "/api/v1/predictions/predict"),
+    ("POST", "/api/v1/predictions/train"),
+}
 
 # Item routes other than GET that take no body.
 NO_BODY: set[RouteKey] = {
@@ -213,6 +238,7 @@ NO_BODY: set[RouteKey] = {
     ("POST", "/api/v1/tasks/task/{task_id}/revoke"),
     ("DELETE", "/api/v1/documents/{document_id}"),
     ("DELETE", "/api/v1/tenders/{tender_id}"),
+    ("POST", "/api/v1/predictions/models/{version}/activate"),
 }
 
 
@@ -238,6 +264,7 @@ def item_bodies(own_material_id: int) -> dict[RouteKey, Body]:
             "valid_from": "2026-01-01",
         },
         ("PATCH", "/api/v1/users/{user_id}"): {"role": "viewer", "is_active": False},
+        ("POST", "/api/v1/predictions/{prediction_id}/feedback"): {"actual_price": 1000},
         ("PATCH", "/api/v1/tenders/{tender_id}/items/{tender_item_id}"): {
             "action": "override",
             "unit_price": 1,
@@ -339,6 +366,31 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         status="completed",
     )
     session.add(document)
+    # Versions count per tenant; A's number must be one B lacks, or B's activation of
+    # "A's" version would find B's own. Retired: its bytes are no booster.
+    model = PriceModel(
+        tenant_id=tenant.id,
+        version=100 + tenant.id,
+        status="retired",
+        trained_at=utcnow(),
+        row_count=40,
+        features=["project_type"],
+        metrics={"mape": 0.2},
+        preprocessing={},
+        model_bytes=mark.encode(),
+    )
+    prediction = Prediction(
+        tenant_id=tenant.id,
+        created_at=utcnow(),
+        project_id=project.id,
+        project_type=f"{mark} Wintergarten",
+        method="similar_projects",
+        features={"description": f"{mark} Treppe"},
+        result={},
+        predicted_price=Decimal("950.00"),
+        actual_price=Decimal("900.00"),
+    )
+    session.add_all([model, prediction])
     tender_row = Tender(
         tenant_id=tenant.id,
         filename=f"{mark} LV.X83",
@@ -385,6 +437,8 @@ async def _arrange(session: AsyncSession, tenant: Tenant, mark: str) -> Ids:
         "document_id": document.id,
         "tender_id": tender_row.id,
         "tender_item_id": tender_item.id,
+        "version": model.version,
+        "prediction_id": prediction.id,
     }
     assert set(ids) == set(PATH_PARAMS)
     return ids
