@@ -67,7 +67,7 @@ def ingest(
         raise typer.Exit(1)
 
 
-async def _run(settings: Settings, job_id: int) -> tuple[str, object]:
+async def _run(settings: Settings, job_id: int, label: str = "files") -> tuple[str, object]:
     database = Database.connect(settings)
     resources = Resources.build(settings, database, CacheMetrics(CollectorRegistry()))
     try:
@@ -75,7 +75,7 @@ async def _run(settings: Settings, job_id: int) -> tuple[str, object]:
             from handwerkml.jobs.runners.celery import CeleryRunner
 
             await CeleryRunner(settings).notify()
-            return await _follow(database, job_id, None)
+            return await _follow(database, job_id, None, label)
         worker = Worker(
             database=database,
             settings=settings,
@@ -84,14 +84,16 @@ async def _run(settings: Settings, job_id: int) -> tuple[str, object]:
             resources=resources,
             runner="cli",
         )
-        return await _follow(database, job_id, worker)
+        return await _follow(database, job_id, worker, label)
     finally:
         await resources.close()
         await database.dispose()
 
 
-async def _follow(database: Database, job_id: int, worker: Worker | None) -> tuple[str, object]:
-    with typer.progressbar(length=1, label="files", show_pos=True) as bar:
+async def _follow(
+    database: Database, job_id: int, worker: Worker | None, label: str
+) -> tuple[str, object]:
+    with typer.progressbar(length=1, label=label, show_pos=True) as bar:
         while True:
             # Nothing runnable (an item waits for its retry): look again shortly.
             busy = worker is not None and await worker.run_once()

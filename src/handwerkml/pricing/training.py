@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from handwerkml.config import Settings
 from handwerkml.db.models import Job, PriceModel, Project
@@ -63,16 +64,26 @@ class TrainPriceModel(JobKind[TrainParams]):
             )
         except service.TooFewProjects as error:
             raise ItemRejected(str(error.detail[0]["msg"])) from error
-        return ItemOutcome(
-            result={
-                "version": version.version,
-                "status": version.status,
-                "row_count": version.row_count,
-                "mape": version.metrics["mape"],
-                "baseline_mape": version.metrics["baseline"]["mape"],
-                "interval_coverage": version.metrics["interval_coverage"],
-            }
+        return ItemOutcome(result=_summary(version))
+
+    async def finish(self, ctx: JobContext, params: TrainParams) -> dict[str, Any] | None:
+        version = await ctx.session.scalar(
+            select(PriceModel)
+            .options(defer(PriceModel.model_bytes))
+            .where(PriceModel.job_id == ctx.job_id, PriceModel.tenant_id == ctx.tenant_id)
         )
+        return None if version is None else _summary(version)
+
+
+def _summary(version: PriceModel) -> dict[str, Any]:
+    return {
+        "version": version.version,
+        "status": version.status,
+        "row_count": version.row_count,
+        "mape": version.metrics["mape"],
+        "baseline_mape": version.metrics["baseline"]["mape"],
+        "interval_coverage": version.metrics["interval_coverage"],
+    }
 
 
 async def schedule_retraining(session: AsyncSession, settings: Settings, now: datetime) -> int:
