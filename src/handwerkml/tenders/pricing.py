@@ -24,6 +24,7 @@ from handwerkml.jobs.kinds import Item, ItemOutcome, ItemSpec, JobContext, JobKi
 from handwerkml.kit.time import utcnow
 from handwerkml.tenders import suggest
 from handwerkml.tenders.items import SOURCE, sources
+from handwerkml.tenders.model_price import ModelPrices
 from handwerkml.tenders.suggest import CatalogMaterial, PastPrice, Suggestion
 from handwerkml.tenders.units import is_hourly_unit, normalize_unit
 from handwerkml.vectors.base import Condition, SearchFilter
@@ -148,9 +149,11 @@ class Pricer:
         tender: Tender,
         company: CompanySettings,
         catalog: list[CatalogMaterial],
+        model: ModelPrices | None,
     ) -> None:
         self.ctx, self.index, self.collection = ctx, index, collection
         self.tender, self.company, self.catalog = tender, company, catalog
+        self.model = model
         self.now = utcnow()
 
     @classmethod
@@ -162,7 +165,8 @@ class Pricer:
             )
         )
         catalog = [CatalogMaterial(*row) for row in materials.all()]
-        return cls(ctx, index, await index.active(), tender, company, catalog)
+        model = await ModelPrices.load(ctx.session, ctx.settings, company)
+        return cls(ctx, index, await index.active(), tender, company, catalog, model)
 
     async def suggest(self, row: TenderItem, vector: Embeddings | None) -> Suggestion:
         frac = self.tender.up_frac_dig
@@ -189,7 +193,8 @@ class Pricer:
         )
         if material is not None:
             return suggest.from_catalog(material, self.company, frac)
-        return suggest.no_basis()
+        estimate = None if self.model is None else self.model.suggest(row, frac)
+        return estimate or suggest.no_basis()
 
     async def history(self, row: TenderItem, vector: Embeddings) -> list[PastPrice]:
         """The firm's priced items most like this one, same unit, other bills."""

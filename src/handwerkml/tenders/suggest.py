@@ -5,7 +5,9 @@ In this order, the first that applies wins (tenders/pricing.py gathers the input
 1. hourly work: the firm's hourly rate with overhead and profit (company settings);
 2. history: the firm's own past prices of items with (nearly) the same text and unit;
 3. calculation: a catalog material whose name the item text names, with the same unit;
-4. the price model (pricing/) — only where one can price such an item; see docs/tenders.md;
+4. the price model (pricing/): an m² item whose category or short text names one of the
+   firm's project types ("Fliesenarbeiten") gets the model's price of such a project
+   of that area, per m² — only with an active model trained on enough projects;
 5. nothing: the item is flagged "no basis" and gets no price. Nothing here ever invents one.
 
 History: the matches (cosine ≥ tender_history_min_similarity, same normalized unit) are
@@ -38,6 +40,8 @@ SINGLE_MATCH_AGREEMENT = 0.8
 # A catalog material price lacks the labour: a suggestion to check, never to trust.
 CALCULATION_CONFIDENCE = 0.4
 HOURLY_CONFIDENCE = 0.9
+# The price model prices whole projects: its per-m² share of an item is a rough guess.
+MODEL_CONFIDENCE_SHARE = 0.5
 # Below this a suggestion is flagged for review.
 LOW_CONFIDENCE = 0.5
 # Material names shorter than this ("Holz" counts, "PE" does not) match too much.
@@ -199,15 +203,8 @@ def match_material(
 ) -> CatalogMaterial | None:
     """The catalog material the text clearly names, in the item's unit: the longest name
     found as whole words; None where none or two equally long different ones are found."""
-    folded = f" {_words(text)} "
     wanted = normalize_unit(unit)
-    found = [
-        material
-        for material in materials
-        if normalize_unit(material.unit) == wanted
-        and len(_words(material.name)) >= MIN_MATERIAL_NAME
-        and f" {_words(material.name)} " in folded
-    ]
+    found = [m for m in materials if normalize_unit(m.unit) == wanted and names(text, m.name)]
     if not found:
         return None
     longest = max(len(_words(m.name)) for m in found)
@@ -215,6 +212,12 @@ def match_material(
     if len({(m.unit_price, _words(m.name)) for m in best}) > 1:
         return None
     return best[0]
+
+
+def names(text: str, name: str) -> bool:
+    """Whether `text` names `name` as whole words (case and punctuation ignored)."""
+    wanted = _words(name)
+    return len(wanted) >= MIN_MATERIAL_NAME and f" {wanted} " in f" {_words(text)} "
 
 
 def word_overlap(a: str, b: str) -> float:
@@ -250,6 +253,36 @@ def from_catalog(material: CatalogMaterial, company: CompanySettings, frac_dig: 
         CALCULATION_CONFIDENCE,
         basis,
         "Nur Materialpreis aus dem Katalog, ohne Lohnanteil: bitte prüfen",
+    )
+
+
+def from_model(
+    *,
+    version: int,
+    project_type: str,
+    qty: Decimal,
+    price: Decimal,
+    low: Decimal,
+    high: Decimal,
+    frac_dig: int,
+) -> Suggestion:
+    """The price model's price of a project of this type and area, per m²: a rough
+    estimate (a project price, not an item's), so half its own confidence and flagged."""
+    half_width = float(high - low) / (2 * float(price)) if price > 0 else 1.0
+    confidence = round(max(0.0, min(1.0, 1 - half_width)) * MODEL_CONFIDENCE_SHARE, 3)
+    basis = {
+        "model_version": version,
+        "project_type": project_type,
+        "total_area_sqm": str(qty),
+        "predicted_price": str(price),
+        "interval": [str(low), str(high)],
+    }
+    return Suggestion(
+        Source.model,
+        round_up(price / qty, frac_dig),
+        confidence,
+        basis,
+        "Schätzung des Preismodells aus Projektpreisen je m²: bitte prüfen",
     )
 
 
