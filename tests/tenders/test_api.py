@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml import gaeb
-from handwerkml.db.models import Tenant
+from handwerkml.db.models import Tenant, VectorRecord
 from handwerkml.gaeb.writer import item_total
 from handwerkml.tenders.sample import SampleItem, bill_xml
 from tests.conftest import Headers, RunJobs
@@ -202,3 +203,21 @@ async def test_no_basis_hourly_catalog_and_bad_inputs(
     assert negative.status_code == 422
     missing = await client.get("/api/v1/tenders/999999", headers=admin_headers)
     assert missing.status_code == 404
+
+    # Deleting takes the items along; their vectors go with a sync job.
+    deleted = await client.delete(f"/api/v1/tenders/{tender_id}", headers=admin_headers)
+    assert deleted.status_code == 204
+    assert (
+        await client.get(f"/api/v1/tenders/{tender_id}", headers=admin_headers)
+    ).status_code == 404
+    await run_jobs()
+    live = await session.scalar(
+        select(func.count())
+        .select_from(VectorRecord)
+        .where(
+            VectorRecord.source == "tender_item",
+            VectorRecord.source_id.in_([unknown["id"], hourly["id"], material["id"]]),
+            VectorRecord.deleted.is_(False),
+        )
+    )
+    assert live == 0
