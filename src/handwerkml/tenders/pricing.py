@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from handwerkml import gaeb
 from handwerkml.company.service import get_company_settings
@@ -23,7 +23,7 @@ from handwerkml.embeddings.base import Embeddings
 from handwerkml.jobs.kinds import Item, ItemOutcome, ItemSpec, JobContext, JobKind, register
 from handwerkml.kit.time import utcnow
 from handwerkml.tenders import suggest
-from handwerkml.tenders.items import SOURCE, sources
+from handwerkml.tenders.items import SOURCE, item_text, sources
 from handwerkml.tenders.model_price import ModelPrices
 from handwerkml.tenders.suggest import CatalogMaterial, PastPrice, Suggestion
 from handwerkml.tenders.units import is_hourly_unit, normalize_unit
@@ -126,10 +126,29 @@ class PriceTender(JobKind[PriceParams]):
             row.flagged, row.flag_reason = True, f"Preisfindung fehlgeschlagen: {reason}"[:1000]
 
     async def finish(self, ctx: JobContext, params: PriceParams) -> dict[str, object] | None:
+        """Open the tender for review; the result counts its items by suggestion source."""
         tender = await ctx.session.get(Tender, params.tender_id)
-        if tender is not None and tender.tenant_id == ctx.tenant_id and tender.status != HISTORY:
+        if tender is None or tender.tenant_id != ctx.tenant_id:
+            return None
+        if tender.status != HISTORY:
             tender.status = REVIEW
-        return None
+        counts = await ctx.session.execute(
+            select(TenderItem.suggestion_source, TenderItem.flagged, func.count())
+            .where(TenderItem.tender_id == tender.id)
+            .group_by(TenderItem.suggestion_source, TenderItem.flagged)
+        )
+        sources: dict[str, int] = {}
+        flagged = 0
+        for source, is_flagged, count in counts.all():
+            key = source or "imported"  # a priced bill's own items: no suggestion
+            sources[key] = sources.get(key, 0) + count
+            flagged += count if is_flagged else 0
+        return {
+            "tender_id": tender.id,
+            "items": tender.item_count,
+            "sources": sources,
+            "flagged": flagged,
+        }
 
 
 def _apply(row: TenderItem, found: Suggestion) -> None:
@@ -235,7 +254,7 @@ class Pricer:
                 priced_at=item.priced_at or self.now,
                 oz=item.oz_dotted,
                 short_text=item.short_text,
-                overlap=suggest.word_overlap(row.short_text, item.short_text),
+                overlap=suggest.word_overlap(item_text(row), item_text(item)),
             )
             for item in past
             if item.final_up is not None

@@ -68,8 +68,8 @@ def _check_phase(bill: gaeb.Tender, name: str, *, history: bool) -> None:
     if bill.phase in PRICED_PHASES:
         raise Unprocessable(
             f"{name} ist ein {PRICED_PHASES[bill.phase]} (Phase {bill.phase}), keine "
-            "Ausschreibung: bepreiste Dateien als Preis-Historie über POST "
-            "/api/v1/tenders/history importieren",
+            "Ausschreibung: bepreiste Dateien als Preis-Historie importieren (POST "
+            "/api/v1/tenders/history, handwerkml gaeb import --history)",
             loc=("body", "file"),
         )
     if bill.phase != gaeb.Phase.TENDER:

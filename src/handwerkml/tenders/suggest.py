@@ -13,7 +13,7 @@ In this order, the first that applies wins (tenders/pricing.py gathers the input
 History: the matches (cosine ≥ tender_history_min_similarity, same normalized unit) are
 brought to today with the yearly price index and to this item's quantity with a small
 scale factor, then combined as a weighted median. Each weight is the cosine similarity
-times (1 + the share of words the two short texts have in common) / 2: embeddings of
+times (1 + the share of words the two texts have in common) / 2: embeddings of
 small models rate "Mauerwerk aus Kalksandstein" and "… aus Porenbeton" 0.97 alike, the
 words tell the material apart. Confidence says how alike the texts were (both measures)
 and how well the past prices agree.
@@ -67,7 +67,7 @@ class PastPrice:
     priced_at: datetime
     oz: str
     short_text: str
-    # Share of words the short texts have in common (word_overlap), 0..1.
+    # Share of words the two item texts have in common (word_overlap), 0..1.
     overlap: float = 1.0
 
     @property
@@ -221,11 +221,13 @@ def names(text: str, name: str) -> bool:
 
 
 def word_overlap(a: str, b: str) -> float:
-    """Jaccard share of the distinct words of two texts (case and punctuation ignored)."""
+    """The share of the shorter text's distinct words that the other has too (case and
+    punctuation ignored): a short text against a long one is not penalized for the
+    long one's extra words, a different material word is."""
     left, right = set(_words(a).split()), set(_words(b).split())
-    if not left and not right:
-        return 1.0
-    return len(left & right) / len(left | right)
+    if not left or not right:
+        return 1.0 if left == right else 0.0
+    return len(left & right) / min(len(left), len(right))
 
 
 def _words(text: str) -> str:
