@@ -220,6 +220,8 @@ async def test_predict_train_explain_feedback_and_roll_back(
     info = await _get(client, "/model-info", a)
     assert info["model_version"] == 3
     assert info["training_size"] == await _finished(session, holzwurm)
-    info_b = await _get(client, "/model-info", b)
-    assert info_b["model_version"] == 1
-    assert info_b["training_size"] == await _finished(session, krause)
+    # B's model learnt from B's projects alone (active if it beat B's baseline).
+    (version_b,) = await _get(client, "/models", b)
+    assert version_b["version"] == 1
+    assert version_b["row_count"] == await _finished(session, krause)
+    assert version_b["metrics"]["beats_baseline"] is (version_b["status"] == "active")

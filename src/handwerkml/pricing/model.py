@@ -46,12 +46,15 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True, slots=True)
 class Params:
+    # Shallow, strongly shrunk trees: a firm has hundreds of projects, not thousands, and
+    # a small firm's model must not stray far from the baseline it starts from
+    # (bench/pricing.py compared depth 2–4, child weight 2–10, rate 0.03–0.08).
     n_estimators: int = 150
-    max_depth: int = 4
-    learning_rate: float = 0.08
+    max_depth: int = 3
+    learning_rate: float = 0.03
     subsample: float = 0.8
     colsample_bytree: float = 0.9
-    min_child_weight: float = 2.0
+    min_child_weight: float = 5.0
     interactions: bool = False
 
     def booster_params(self, threads: int, seed: int) -> dict[str, Any]:

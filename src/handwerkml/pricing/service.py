@@ -86,8 +86,9 @@ async def train_version(
     *,
     job_id: int | None = None,
 ) -> PriceModel:
-    """Train and store a new version; it becomes active unless it is worse than the
-    active one on the same folds (then it waits as standby, for a manual activation)."""
+    """Train and store a new version. It becomes active only if its cross-validated MAPE
+    beats the baseline's and is not worse than the active version's on the same folds;
+    otherwise it waits as standby (a manager may still activate it)."""
     data = await repository.training_data(session, tenant_id)
     needed = settings.pricing_min_training_projects
     if len(data.rows) < needed:
@@ -122,14 +123,18 @@ async def train_version(
                 coverage=coverage,
                 threads=settings.pricing_threads,
             )
-    wins = rival is None or trained.evaluation.new.mape <= rival.new.mape
-    metrics = evaluation_json(trained.evaluation) | {
+    evaluation = trained.evaluation
+    beats_baseline = evaluation.new.mape < evaluation.baseline.mape
+    not_worse = rival is None or evaluation.new.mape <= rival.new.mape
+    wins = beats_baseline and not_worse
+    metrics = evaluation_json(evaluation) | {
         "nominal_coverage": coverage,
         "folds": FOLDS,
         "training_seconds": round(trained.seconds, 3),
         "compared_with": None
         if active is None or rival is None
         else {"version": active.version, "mape": round(rival.new.mape, 4)},
+        "beats_baseline": beats_baseline,
         "activated": wins,
     }
     version = PriceModel(
