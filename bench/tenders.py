@@ -300,11 +300,12 @@ async def measure(settings: Settings, args: argparse.Namespace) -> dict[str, Any
 
 def quality(items: list[TenderItem], truth: list[Work | None]) -> dict[str, Any]:
     sources: dict[str, int] = {}
-    errors, unseen_priced = [], 0
+    errors, unseen_priced, seen_unpriced = [], 0, 0
     for item, work in zip(items, truth, strict=True):
         source = item.suggestion_source or "unpriced"
         sources[source] = sources.get(source, 0) + 1
         if item.suggested_up is None:
+            seen_unpriced += work is not None
             continue
         if work is None:
             unseen_priced += 1
@@ -318,7 +319,9 @@ def quality(items: list[TenderItem], truth: list[Work | None]) -> dict[str, Any]
         "history_suggestions_p90_error": round(errors[int(0.9 * (len(errors) - 1))], 4)
         if errors
         else None,
+        "unseen_work_items": sum(work is None for work in truth),
         "unseen_work_priced": unseen_priced,
+        "known_work_unpriced": seen_unpriced,
     }
 
 
@@ -331,6 +334,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         data_dir=work,
         models_dir=models,
         secret_key="bench-secret-key-that-is-long-enough-for-hs256",
+        tender_price_index_per_year=args.price_index,
         _env_file=None,
     )
     upgrade(settings)
@@ -354,10 +358,13 @@ if __name__ == "__main__":
     parser.add_argument("--tender-items", type=int, default=500)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--models", help="A prepared models directory to reuse")
+    parser.add_argument(
+        "--price-index", type=float, default=0.03, help="HANDWERKML_TENDER_PRICE_INDEX_PER_YEAR"
+    )
     args = parser.parse_args()
     result = main(args)
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "tenders.json"
+    out = RESULTS / ("tenders.json" if args.price_index == 0.03 else "tenders-index.json")
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
     print(f"written to {out}")
