@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml import gaeb
-from handwerkml.db.models import Tenant, VectorRecord
+from handwerkml.config import Settings
+from handwerkml.db.models import StoredFile, Tenant, VectorRecord
+from handwerkml.documents.ingest import file_store
+from handwerkml.documents.storage import sha256_of
 from handwerkml.gaeb.writer import item_total
+from handwerkml.jobs.service import submit_system
+from handwerkml.kit.time import utcnow
 from handwerkml.tenders.sample import SampleItem, bill_xml
 from tests.conftest import Headers, RunJobs
 from tests.gaeb.files import gaeb_file
@@ -221,3 +226,33 @@ async def test_no_basis_hourly_catalog_and_bad_inputs(
         )
     )
     assert live == 0
+
+
+async def test_retention_keeps_the_files_of_tenders(
+    client: httpx.AsyncClient,
+    admin_headers: Headers,
+    run_jobs: RunJobs,
+    session: AsyncSession,
+    settings: Settings,
+    tenant: Tenant,
+) -> None:
+    """The X84 export re-reads the original: the clean-up must not take it, only files
+    nothing refers to."""
+    bill = bill_xml([("A", [SampleItem("Estrich einbauen", Decimal(5), "m2")])])
+    created = await _upload(client, admin_headers, "LV.X83", bill)
+    assert created.status_code == 201
+    orphan = file_store(settings).put(tenant.id, b"nobody refers to me")
+    session.add(StoredFile(tenant_id=tenant.id, sha256=orphan, size=19, file_type="text"))
+    await session.flush()
+    await session.execute(update(StoredFile).values(created_at=utcnow() - timedelta(days=2)))
+    await submit_system(session, kind="retention.cleanup", params={})
+    await session.commit()
+    await run_jobs()
+    kept = set((await session.scalars(select(StoredFile.sha256))).all())
+    assert kept == {sha256_of(bill)}
+    tender_id = created.json()["tender"]["id"]
+    x84 = await client.get(
+        f"/api/v1/tenders/{tender_id}/x84?allow_missing=true&version=3.1", headers=admin_headers
+    )
+    assert x84.status_code == 200
+    assert gaeb.read(x84.content).version == "3.1"
