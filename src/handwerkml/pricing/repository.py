@@ -14,7 +14,7 @@ from sqlalchemy.orm import defer
 from handwerkml.db.models import Material, Prediction, PriceModel, Project, ProjectMaterial
 from handwerkml.pricing.features import PriceInput
 from handwerkml.pricing.model import Vector
-from handwerkml.projects.catalog import project_types
+from handwerkml.projects.catalog import match_catalog, project_types
 
 
 def finished() -> ColumnElement[bool]:
@@ -161,6 +161,12 @@ async def predictions_with_actuals(session: AsyncSession, tenant_id: int) -> Seq
         .order_by(Prediction.created_at)
     )
     return rows.all()
+
+
+async def project_type_named(session: AsyncSession, tenant_id: int, name: str) -> str | None:
+    """The tenant's spelling of a project type: its catalog's, else its projects'."""
+    found = match_catalog(name, [t.name for t in await project_types(session, tenant_id)])
+    return found or match_catalog(name, await known_project_types(session, tenant_id))
 
 
 async def known_project_types(session: AsyncSession, tenant_id: int) -> list[str]:

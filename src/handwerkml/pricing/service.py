@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handwerkml.company.calculation import calculate_cost_breakdown
 from handwerkml.company.service import get_company_settings
 from handwerkml.config import Settings
-from handwerkml.db.models import Job, Prediction, PriceModel, Project
+from handwerkml.db.models import CompanySettings, Job, Prediction, PriceModel, Project
 from handwerkml.jobs import service as jobs_service
 from handwerkml.kit.errors import NotFound, Unprocessable
 from handwerkml.kit.time import today, utcnow
@@ -49,7 +49,6 @@ from handwerkml.pricing.schemas import (
     PredictResponse,
     SimilarProjectUsed,
 )
-from handwerkml.projects.catalog import match_catalog
 from handwerkml.projects.service import get_project
 from handwerkml.vectors.index import VectorIndex
 
@@ -202,6 +201,7 @@ class Subject:
     row: PriceInput
     description: str | None
     project: Project | None
+    company: CompanySettings
 
 
 async def _subject(session: AsyncSession, tenant_id: int, request: PredictRequest) -> Subject:
@@ -209,9 +209,9 @@ async def _subject(session: AsyncSession, tenant_id: int, request: PredictReques
     if request.project_id is not None:
         project = await get_project(session, tenant_id, request.project_id)
     project_type = request.project_type or (project.project_type if project else "")
-    known = await repository.known_project_types(session, tenant_id)
-    canonical = match_catalog(project_type, known)
+    canonical = await repository.project_type_named(session, tenant_id, project_type)
     if canonical is None:
+        known = await repository.known_project_types(session, tenant_id)
         raise Unprocessable(
             f"Unknown project type {project_type!r}; this company's types are: "
             + ", ".join(sorted(known)),
@@ -239,7 +239,7 @@ async def _subject(session: AsyncSession, tenant_id: int, request: PredictReques
         on=today(),
     )
     description = request.description or (project.description if project else None)
-    return Subject(row=row, description=description, project=project)
+    return Subject(row=row, description=description, project=project, company=company)
 
 
 async def _loaded(session: AsyncSession, version: PriceModel) -> LoadedModel:
@@ -398,7 +398,7 @@ async def _cost_breakdown(
     breakdown = calculate_cost_breakdown(
         material_cost=Decimal(repr(round(material, 2))),
         labor_hours=Decimal(repr(round(hours, 1))),
-        settings=await get_company_settings(session, tenant_id),
+        settings=subject.company,
     )
     return CostBreakdownRead.model_validate(asdict(breakdown) | {"basis": basis})
 
