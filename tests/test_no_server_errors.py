@@ -32,6 +32,8 @@ from handwerkml.auth.permissions import Role
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import ApiKey, ProjectMaterial, ProjectType
+from handwerkml.tenders import service as tenders
+from handwerkml.tenders.sample import SampleItem, bill_xml
 from tests.auth.factories import create_tenant, create_user, token_for
 from tests.conftest import Headers
 from tests.materials.factories import create_material
@@ -62,6 +64,11 @@ async def _arrange(settings: Settings) -> Headers:
             await create_user(session, tenant=tenant, role=Role.viewer)
             project = await create_project(session, tenant=tenant, customer_name="Familie Huber")
             material = await create_material(session, tenant=tenant)
+            # A tender with its stored file and two items (ids 1, 2), still to be priced.
+            items = [SampleItem("Estrich einbauen", Decimal(5), "m2")] * 2
+            await tenders.import_bill(
+                session, settings, tenant.id, tenders.Upload("LV.X83", bill_xml([("A", items)]))
+            )
             session.add_all(
                 [
                     ProjectType(tenant_id=tenant.id, name="Carport", trade="Zimmerei"),

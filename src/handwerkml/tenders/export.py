@@ -62,7 +62,13 @@ async def export_x84(
                 "missing": missing,
             }
         )
-    data = file_store(settings).read(tenant_id, tender.sha256)
+    try:
+        data = file_store(settings).read(tenant_id, tender.sha256)
+    except FileNotFoundError as error:
+        raise Conflict(
+            f"Die Originaldatei von {tender.filename} fehlt im Dateispeicher: "
+            "die Ausschreibung bitte neu importieren"
+        ) from error
     bill = await asyncio.to_thread(gaeb.read, data, tender.filename)
     try:
         offer = await asyncio.to_thread(gaeb.write_x84, bill, prices, version)
