@@ -138,7 +138,8 @@ async def test_predict_train_explain_feedback_and_roll_back(
     assert _decimal(priced["base_value_eur"]) + sum(parts) == price
     assert priced["confidence_level"] in ("Very High", "High", "Medium", "Low", "Very Low")
     assert priced["similar_projects"] == []
-    assert priced["cost_breakdown"] is None
+    assert priced["similar_projects_count"] == 0
+    assert priced["cost_breakdown"]["basis"] == "projects_of_type"
 
     # A finished project: its own hours and materials, and the firm's calculation.
     project_id = await session.scalar(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 from sqlalchemy import ColumnElement, and_, func, select
@@ -95,6 +96,25 @@ async def training_data(session: AsyncSession, tenant_id: int) -> TrainingData:
         first=min(days, default=None),
         last=max(days, default=None),
     )
+
+
+async def nearest_of_type(
+    session: AsyncSession, tenant_id: int, project_type: str, area: float, limit: int
+) -> list[Project]:
+    """The finished projects of a type with known hours, nearest in area first."""
+    distance = func.abs(Project.total_area_sqm - Decimal(repr(area)))
+    rows = await session.scalars(
+        select(Project)
+        .where(
+            Project.tenant_id == tenant_id,
+            Project.project_type == project_type,
+            Project.labor_hours.is_not(None),
+            finished(),
+        )
+        .order_by(distance, Project.id)
+        .limit(limit)
+    )
+    return list(rows.all())
 
 
 async def count_finished(session: AsyncSession, tenant_id: int) -> int:

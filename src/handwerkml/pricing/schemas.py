@@ -66,11 +66,13 @@ class SimilarProjectUsed(ReadSchema):
 class CostBreakdownRead(ReadSchema):
     """The firm's own calculation from its settings, beside the learned price.
 
-    basis: "project" (its materials at today's prices and its labour hours) or
-    "similar_projects" (their median material cost and hours per m² × area).
+    basis: "project" (its materials at today's prices and its labour hours),
+    "similar_projects" (the fallback's similar projects) or "projects_of_type" (the
+    finished projects of the type nearest in area): their median material cost and
+    hours per m² × area.
     """
 
-    basis: Literal["project", "similar_projects"]
+    basis: Literal["project", "similar_projects", "projects_of_type"]
     material_cost: Amount
     material_markup: Amount
     material_total: Amount

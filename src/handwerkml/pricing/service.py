@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,7 @@ from handwerkml.vectors.index import VectorIndex
 
 FOLDS = 5
 FOLD_SEED = 0
+CostBasis = Literal["similar_projects", "projects_of_type"]
 # Versions in memory, by row id: a row's booster never changes, so no invalidation.
 _LOADED: OrderedDict[int, LoadedModel] = OrderedDict()
 _LOADED_MAX = 32
@@ -283,19 +284,18 @@ async def predict(
 ) -> PredictResponse:
     subject = await _subject(session, tenant_id, request)
     row = subject.row
-    similar = await fallback.similar_finished(
-        session,
-        index,
-        tenant_id,
-        description=subject.description,
-        project_id=subject.project.id if subject.project else None,
-        project_type=row.project_type,
-        k=settings.pricing_similar_projects,
-    )
+    k = settings.pricing_similar_projects
     active = await repository.active_model(session, tenant_id)
     usable = active is not None and active.row_count >= settings.pricing_min_training_projects
     scaled: dict[int, Decimal] = {}
+    similar: list[fallback.Similar] = []
     if active is not None and usable:
+        # The model uses no similar projects, so none are searched: embedding the
+        # description would cost more than the whole prediction (docs/pricing.md).
+        comparable = await repository.nearest_of_type(
+            session, tenant_id, row.project_type, row.total_area_sqm, k
+        )
+        costs_from: tuple[CostBasis, list[Project]] = ("projects_of_type", comparable)
         estimate = (await _loaded(session, active)).predict(row)
         price, low, high = estimate.price, estimate.low, estimate.high
         coverage: float | None = float(active.metrics.get("nominal_coverage", 0.8))
@@ -309,6 +309,16 @@ async def predict(
         if not row.costs_known:
             note += " Labour hours and material cost were unknown: the interval is wider."
     else:
+        similar = await fallback.similar_finished(
+            session,
+            index,
+            tenant_id,
+            description=subject.description,
+            project_id=subject.project.id if subject.project else None,
+            project_type=row.project_type,
+            k=k,
+        )
+        costs_from = ("similar_projects", [s.project for s in similar])
         if not similar:
             raise Unprocessable(
                 "No basis for a price: no trained price model and no similar finished "
@@ -342,7 +352,7 @@ async def predict(
         base_value_eur=base_value,
         explanation=explanation,
         similar_projects=[_used(s, scaled.get(s.project.id)) for s in similar],
-        cost_breakdown=await _cost_breakdown(session, tenant_id, subject, similar),
+        cost_breakdown=await _cost_breakdown(session, tenant_id, subject, *costs_from),
     )
     stored = Prediction(
         tenant_id=tenant_id,
@@ -376,15 +386,20 @@ def _used(similar: fallback.Similar, scaled: Decimal | None) -> SimilarProjectUs
 
 
 async def _cost_breakdown(
-    session: AsyncSession, tenant_id: int, subject: Subject, similar: list[fallback.Similar]
+    session: AsyncSession,
+    tenant_id: int,
+    subject: Subject,
+    others: CostBasis,
+    projects: list[Project],
 ) -> CostBreakdownRead | None:
     """The firm's calculation: from the project's own materials and hours, else from
-    the similar projects' median material cost and hours per m² × area."""
+    the median material cost and hours per m² of `projects` × area."""
     row = subject.row
+    basis: Literal["project", "similar_projects", "projects_of_type"] = "project"
     if row.material_cost is not None and row.labor_hours is not None:
-        basis, material, hours = "project", row.material_cost, row.labor_hours
+        material, hours = row.material_cost, row.labor_hours
     else:
-        with_hours = [s.project for s in similar if s.project.labor_hours is not None]
+        with_hours = [p for p in projects if p.labor_hours is not None]
         if not with_hours:
             return None
         costs = await repository.material_costs(session, tenant_id, [p.id for p in with_hours])
@@ -392,7 +407,7 @@ async def _cost_breakdown(
         def per_sqm(value: Callable[[Project], float]) -> float:
             return float(np.median([value(p) / float(p.total_area_sqm or 1) for p in with_hours]))
 
-        basis = "similar_projects"
+        basis = others
         material = per_sqm(lambda p: costs.get(p.id, 0.0)) * row.total_area_sqm
         hours = per_sqm(lambda p: float(p.labor_hours or 0)) * row.total_area_sqm
     breakdown = calculate_cost_breakdown(
