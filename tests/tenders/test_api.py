@@ -32,6 +32,7 @@ from tests.materials.factories import create_material
 HISTORY = "Musterdatei_3.1_2008-004.X86"
 TENDER = "Musterdatei_3.1_2008-004.X83"
 OFFER = "Musterdatei_3.1_2008-001.X84"
+FULL_TENDER = "Musterdatei_3.1_2008-001.X83"
 
 
 async def _upload(
@@ -256,3 +257,37 @@ async def test_retention_keeps_the_files_of_tenders(
     )
     assert x84.status_code == 200
     assert gaeb.read(x84.content).version == "3.1"
+
+
+async def test_an_offer_without_texts_takes_them_from_the_tender_it_answers(
+    client: httpx.AsyncClient, admin_headers: Headers, run_jobs: RunJobs, session: AsyncSession
+) -> None:
+    """An X84 carries OZ and prices only: imported as history, its items get the texts of
+    the tender it answers (same project, every OZ), and become searchable history."""
+    tender_bytes = gaeb_file(FULL_TENDER)
+    first = await _upload(client, admin_headers, FULL_TENDER, tender_bytes)
+    assert first.status_code == 201
+    offer = gaeb.read(gaeb_file(OFFER))
+    imported = await _upload(client, admin_headers, OFFER, gaeb_file(OFFER), history=True)
+    assert imported.status_code == 201, imported.text
+    history = await _items(client, admin_headers, imported.json()["tender"]["id"])
+    tender_texts = {item.oz: item.short_text for item in gaeb.read(tender_bytes).items}
+    assert {item["oz"]: item["short_text"] for item in history} == tender_texts
+    assert {item["oz"]: item["final_up"] for item in history} == {
+        item.oz: None if item.up is None else float(item.up) for item in offer.items
+    }
+
+    # Embedded as priced history: findable like any item with a text (the flow test
+    # above shows such items price the next tender).
+    await run_jobs()
+    priced_ids = [item["id"] for item in history if item["final_up"] is not None]
+    vectors = await session.scalars(
+        select(VectorRecord.meta).where(
+            VectorRecord.source == "tender_item",
+            VectorRecord.source_id.in_(priced_ids),
+            VectorRecord.deleted.is_(False),
+        )
+    )
+    found = list(vectors.all())
+    assert len(found) == len(priced_ids) > 50
+    assert all(meta["priced"] for meta in found)

@@ -9,7 +9,7 @@ them inside the vector query.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -87,11 +87,17 @@ def item_rows(
     tender_id: int,
     history: bool,
     priced_at: datetime,
+    answered: Mapping[str, TenderItem] | None = None,
 ) -> list[TenderItem]:
-    """One row per item; a priced bill's unit prices become final (the firm's history)."""
+    """One row per item; a priced bill's unit prices become final (the firm's history).
+
+    `answered`: the items, by OZ, of the tender a text-less offer (X84) answers; an item
+    without a text takes text, quantity, unit, kind and category labels from its twin."""
     rows = []
     for seq, (item, path) in enumerate(walk(tender.boq)):
         up = item.up if history else None
+        twin = None if item.short_text or item.long_text else (answered or {}).get(item.oz)
+        labels = [category.label for category in path]
         rows.append(
             TenderItem(
                 tenant_id=tenant_id,
@@ -100,12 +106,12 @@ def item_rows(
                 oz=item.oz[:50],
                 oz_dotted=item.oz_dotted[:60],
                 category_rno=path[-1].rno[:60] if path else "",
-                category_path=[category.label for category in path],
-                short_text=item.short_text,
-                long_text=item.long_text,
-                qty=item.qty,
-                unit=item.unit[:30],
-                kind=item.kind.value,
+                category_path=labels if twin is None or any(labels) else twin.category_path,
+                short_text=twin.short_text if twin else item.short_text,
+                long_text=twin.long_text if twin else item.long_text,
+                qty=item.qty if item.qty is not None or twin is None else twin.qty,
+                unit=(item.unit or (twin.unit if twin else ""))[:30],
+                kind=twin.kind if twin else item.kind.value,
                 final_up=up,
                 priced_at=priced_at if up is not None else None,
                 decision="accepted" if up is not None else "pending",

@@ -192,8 +192,6 @@ class Pricer:
         kind = gaeb.ItemKind(row.kind)
         if kind is gaeb.ItemKind.SURCHARGE:
             return suggest.no_basis("Zuschlagsposition: ein Prozentsatz, kein Einheitspreis")
-        if kind is gaeb.ItemKind.HOURLY or is_hourly_unit(row.unit):
-            return suggest.hourly(self.company, frac)
         if vector is not None:
             matches = await self.history(row, vector)
             found = suggest.from_history(
@@ -207,6 +205,8 @@ class Pricer:
             )
             if found is not None:
                 return found
+        if kind is gaeb.ItemKind.HOURLY or is_hourly_unit(row.unit):
+            return suggest.hourly(self.company, frac, labour=kind is gaeb.ItemKind.HOURLY)
         material = suggest.match_material(
             f"{row.short_text}\n{row.long_text}", row.unit, self.catalog
         )

@@ -85,6 +85,32 @@ def _bill_date(bill: gaeb.Tender) -> datetime:
     return utcnow() if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
+async def _answered_tender(
+    session: AsyncSession, tenant_id: int, bill: gaeb.Tender
+) -> dict[str, TenderItem]:
+    """An offer (X84) carries only OZ and prices. Its texts are those of the tender it
+    answers: the tenant's latest tender of the same project name that has every one of
+    the offer's OZ; its items by OZ, or nothing where the offer has texts or none fits."""
+    if all(item.short_text or item.long_text for item in bill.items):
+        return {}
+    wanted = {item.oz for item in bill.items}
+    candidates = await session.scalars(
+        select(Tender)
+        .where(
+            Tender.tenant_id == tenant_id,
+            Tender.status != HISTORY,
+            Tender.project_name == bill.project.name[:500],
+        )
+        .order_by(Tender.created_at.desc(), Tender.id.desc())
+        .limit(10)
+    )
+    for candidate in candidates.all():
+        items = {item.oz: item for item in await all_items(session, candidate)}
+        if wanted <= items.keys():
+            return items
+    return {}
+
+
 async def import_bill(
     session: AsyncSession,
     settings: Settings,
@@ -127,6 +153,7 @@ async def import_bill(
         tender_id=tender.id,
         history=history,
         priced_at=_bill_date(bill),
+        answered=await _answered_tender(session, tenant_id, bill) if history else None,
     )
     session.add_all(rows)
     tender.item_count = len(rows)

@@ -2,8 +2,9 @@
 
 In this order, the first that applies wins (tenders/pricing.py gathers the inputs):
 
-1. hourly work: the firm's hourly rate with overhead and profit (company settings);
-2. history: the firm's own past prices of items with (nearly) the same text and unit;
+1. history: the firm's own past prices of items with (nearly) the same text and unit —
+   for hourly items too, where "Geselle" and "Meister" had rates of their own;
+2. hourly work without history: the firm's hourly rate with overhead and profit;
 3. calculation: a catalog material whose name the item text names, with the same unit;
 4. the price model (pricing/): an m² item whose category or short text names one of the
    firm's project types ("Fliesenarbeiten") gets the model's price of such a project
@@ -183,8 +184,10 @@ def from_history(
     )
 
 
-def hourly(company: CompanySettings, frac_dig: int) -> Suggestion:
-    """An hour of work at the firm's rate, with its overhead and profit."""
+def hourly(company: CompanySettings, frac_dig: int, *, labour: bool = True) -> Suggestion:
+    """An hour of work at the firm's rate, with its overhead and profit. `labour`: the item
+    is hourly work (Stundenlohnarbeiten); otherwise only its unit is hours (operating a
+    machine, say), and the rate is an assumption to check."""
     breakdown = calculate_cost_breakdown(
         material_cost=Decimal(0), labor_hours=Decimal(1), settings=company
     )
@@ -193,8 +196,16 @@ def hourly(company: CompanySettings, frac_dig: int) -> Suggestion:
         "overhead_percentage": str(company.overhead_percentage),
         "profit_margin_percentage": str(company.profit_margin_percentage),
     }
+    if labour:
+        return Suggestion(
+            Source.calculation, round_up(breakdown.net, frac_dig), HOURLY_CONFIDENCE, basis
+        )
     return Suggestion(
-        Source.calculation, round_up(breakdown.net, frac_dig), HOURLY_CONFIDENCE, basis
+        Source.calculation,
+        round_up(breakdown.net, frac_dig),
+        CALCULATION_CONFIDENCE,
+        basis,
+        "Stundensatz des Betriebs angenommen (Einheit Stunden, keine Stundenlohnarbeit)",
     )
 
 
