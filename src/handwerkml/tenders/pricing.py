@@ -38,12 +38,18 @@ class PriceParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tender_id: int = Field(ge=1)
+    # Items to embed, for the daily quota check before the job is queued.
+    item_count: int = Field(default=0, ge=0)
 
 
 @register
 class PriceTender(JobKind[PriceParams]):
     name = "tenders.price"
     params = PriceParams
+
+    def estimate_units(self, params: PriceParams) -> int:
+        # An item embeds like a document chunk: it counts against the same daily quota.
+        return params.item_count
 
     async def plan(self, ctx: JobContext, params: PriceParams) -> Iterable[ItemSpec]:
         ids = list(
@@ -110,7 +116,10 @@ class PriceTender(JobKind[PriceParams]):
             await index.apply(written)
 
         ctx.after_commit.append(apply)
-        return ItemOutcome(result={"items": len(rows), "embedded": len(embeddable), **counts})
+        return ItemOutcome(
+            result={"items": len(rows), "embedded": len(embeddable), **counts},
+            units=len(embeddable),
+        )
 
     async def item_failed(
         self, ctx: JobContext, params: PriceParams, item: Item, reason: str

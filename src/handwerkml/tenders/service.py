@@ -163,7 +163,7 @@ async def import_bill(
         settings,
         tenant_id=tenant_id,
         kind=PriceTender.name,
-        params={"tender_id": tender.id},
+        params={"tender_id": tender.id, "item_count": len(rows)},
         direct=False,
     )
     tender.job_id = job.id
