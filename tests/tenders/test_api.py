@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml import gaeb
+from handwerkml.auth.permissions import Role
 from handwerkml.config import Settings
 from handwerkml.db.models import StoredFile, Tenant, VectorRecord
 from handwerkml.documents.ingest import file_store
@@ -25,7 +26,7 @@ from handwerkml.gaeb.writer import item_total
 from handwerkml.jobs.service import submit_system
 from handwerkml.kit.time import utcnow
 from handwerkml.tenders.sample import SampleItem, bill_xml
-from tests.conftest import Headers, RunJobs
+from tests.conftest import Headers, LoginAs, RunJobs
 from tests.gaeb.files import gaeb_file
 from tests.materials.factories import create_material
 
@@ -291,3 +292,33 @@ async def test_an_offer_without_texts_takes_them_from_the_tender_it_answers(
     found = list(vectors.all())
     assert len(found) == len(priced_ids) > 50
     assert all(meta["priced"] for meta in found)
+
+
+async def test_a_firm_never_prices_with_another_firms_history(
+    client: httpx.AsyncClient,
+    admin_headers: Headers,
+    login_as: LoginAs,
+    other_tenant: Tenant,
+    run_jobs: RunJobs,
+) -> None:
+    work = [SampleItem("Zementestrich CT-C25-F4 schwimmend, 50 mm", Decimal(40), "m2")]
+    priced = [SampleItem(work[0].short_text, Decimal(40), "m2", Decimal("31.50"))]
+    mine = await _upload(
+        client, admin_headers, "A.X86", bill_xml([("E", priced)], phase=86), history=True
+    )
+    assert mine.status_code == 201
+    other = await login_as(Role.estimator, tenant_=other_tenant)
+    theirs = await _upload(client, other, "B.X83", bill_xml([("E", work)]))
+    own = await _upload(client, admin_headers, "A.X83", bill_xml([("E", work)]))
+    await run_jobs()
+    (their_item,) = await _items(client, other, theirs.json()["tender"]["id"])
+    (own_item,) = await _items(client, admin_headers, own.json()["tender"]["id"])
+    assert own_item["suggestion_source"] == "history"
+    assert their_item["suggestion_source"] == "none"
+    assert their_item["suggested_up"] is None
+    # Nor see, price or export the other's tender.
+    foreign = own.json()["tender"]["id"]
+    assert (await client.get(f"/api/v1/tenders/{foreign}", headers=other)).status_code == 404
+    accept = await client.post(f"/api/v1/tenders/{foreign}/accept", json={}, headers=other)
+    assert accept.status_code == 404
+    assert (await client.get(f"/api/v1/tenders/{foreign}/x84", headers=other)).status_code == 404
