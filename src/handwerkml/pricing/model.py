@@ -42,6 +42,8 @@ from handwerkml.pricing.features import Encoding, PriceInput
 
 Vector = npt.NDArray[np.float64]
 CENT = Decimal("0.01")
+# Finished projects from which Params.for_rows picks the larger trees.
+LARGE = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,15 @@ class Params:
     colsample_bytree: float = 0.9
     min_child_weight: float = 5.0
     interactions: bool = False
+
+    @classmethod
+    def for_rows(cls, rows: int) -> Params:
+        """Deeper, faster-learning trees once there is data for them: at 10,000 projects
+        they bring the with-costs MAPE from 0.15 to 0.10; at 2,000 they already cost
+        the enquiry MAPE half a point (bench/pricing.py)."""
+        if rows >= LARGE:
+            return cls(max_depth=5, learning_rate=0.1, n_estimators=300)
+        return cls()
 
     def booster_params(self, threads: int, seed: int) -> dict[str, Any]:
         return {

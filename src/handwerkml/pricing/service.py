@@ -93,7 +93,9 @@ async def train_version(
     needed = settings.pricing_min_training_projects
     if len(data.rows) < needed:
         raise TooFewProjects(len(data.rows), needed)
-    params = replace(Params(), **{k: v for k, v in overrides.items() if v is not None})
+    params = replace(
+        Params.for_rows(len(data.rows)), **{k: v for k, v in overrides.items() if v is not None}
+    )
     active = await repository.active_model(session, tenant_id)
     reference = today()
     coverage = settings.pricing_interval_coverage
