@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
@@ -22,6 +21,7 @@ from handwerkml.documents.schemas import (
 from handwerkml.jobs.endpoints import WAKES_WORKERS
 from handwerkml.jobs.schemas import JobRead, job_read
 from handwerkml.kit.deps import ResourcesDep, SessionDep, SettingsDep
+from handwerkml.kit.downloads import attachment
 from handwerkml.kit.pagination import PageDep, set_total
 from handwerkml.kit.schemas import IdPath
 
@@ -148,16 +148,8 @@ async def document_content(
     return Response(
         content=data,
         media_type=MEDIA_TYPES.get(document.file_type, "application/octet-stream"),
-        headers={"Content-Disposition": _attachment(document.filename)},
+        headers={"Content-Disposition": attachment(document.filename)},
     )
-
-
-def _attachment(filename: str) -> str:
-    # Headers are Latin-1: an ASCII fallback name, and the real one per RFC 6266/5987.
-    fallback = "".join(
-        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
-    )
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=WAKES_WORKERS)

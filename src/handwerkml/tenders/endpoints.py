@@ -13,10 +13,10 @@ from handwerkml.auth.principal import Principal
 from handwerkml.company.service import get_company_settings
 from handwerkml.config import Settings
 from handwerkml.db.models import Tender, TenderItem
-from handwerkml.documents.endpoints import _attachment
 from handwerkml.jobs.endpoints import WAKES_WORKERS
 from handwerkml.jobs.schemas import job_read
 from handwerkml.kit.deps import SessionDep, SettingsDep
+from handwerkml.kit.downloads import attachment
 from handwerkml.kit.pagination import PageDep, set_total
 from handwerkml.kit.schemas import IdPath
 from handwerkml.tenders import export, service
@@ -247,7 +247,7 @@ async def export_x84(
     return Response(
         content=data,
         media_type="application/xml",
-        headers={"Content-Disposition": _attachment(f"{_stem(tender)}.X84")},
+        headers={"Content-Disposition": attachment(f"{_stem(tender)}.X84")},
     )
 
 
@@ -265,7 +265,7 @@ async def export_csv(tender_id: IdPath, principal: Pricer, session: SessionDep) 
     return Response(
         content=export.to_csv(rows),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": _attachment(f"{_stem(tender)}.csv")},
+        headers={"Content-Disposition": attachment(f"{_stem(tender)}.csv")},
     )
 
 
