@@ -199,7 +199,7 @@ async def test_predict_train_explain_feedback_and_roll_back(
     assert statuses == {1: "active", 2: "retired"}
 
     # The scheduler: B's first model once it has enough finished projects; A's next one
-    # after three more finished projects.
+    # after three more finished projects (HANDWERKML_PRICING_RETRAIN_AFTER here).
     open_ids = (
         await session.scalars(
             select(Project.id)
@@ -209,14 +209,23 @@ async def test_predict_train_explain_feedback_and_roll_back(
         )
     ).all()
     assert len(open_ids) == 3
-    for open_id in open_ids:
+
+    async def training_jobs() -> Counter[int | None]:
+        tenants = await session.scalars(select(Job.tenant_id).where(Job.kind == "pricing.train"))
+        found = Counter(tenants.all())
+        await session.commit()
+        return found
+
+    for open_id in open_ids[:2]:
         response = await client.post(f"/api/v1/projects/{open_id}/finalize", headers=a)
         assert response.status_code == 200, response.text
     await tick(app.state.database, settings)
+    assert await training_jobs() == {holzwurm.id: 2, krause.id: 1}  # A: two are too few
+    response = await client.post(f"/api/v1/projects/{open_ids[2]}/finalize", headers=a)
+    assert response.status_code == 200, response.text
+    await tick(app.state.database, settings)
     await tick(app.state.database, settings)  # queues nothing twice
-    queued = (await session.scalars(select(Job.tenant_id).where(Job.kind == "pricing.train"))).all()
-    await session.commit()
-    assert Counter(queued) == {holzwurm.id: 3, krause.id: 1}
+    assert await training_jobs() == {holzwurm.id: 3, krause.id: 1}
     await run_jobs()
     info = await _get(client, "/model-info", a)
     assert info["model_version"] == 3

@@ -89,6 +89,8 @@ async def train_version(
     """Train and store a new version. It becomes active only if its cross-validated MAPE
     beats the baseline's and is not worse than the active version's on the same folds;
     otherwise it waits as standby (a manager may still activate it)."""
+    # Before reading: a project finished while this trains counts towards the next one.
+    started = utcnow()
     data = await repository.training_data(session, tenant_id)
     needed = settings.pricing_min_training_projects
     if len(data.rows) < needed:
@@ -143,7 +145,7 @@ async def train_version(
         tenant_id=tenant_id,
         version=await repository.next_version(session, tenant_id),
         status="active" if wins else "standby",
-        trained_at=utcnow(),
+        trained_at=started,
         data_from=data.first,
         data_to=data.last,
         row_count=len(data.rows),
@@ -155,8 +157,6 @@ async def train_version(
     )
     if wins and active is not None:
         active.status = "retired"
-        # The unique active version: the old one must be out before the new one is in.
-        await session.flush()
     session.add(version)
     await session.flush()
     return version
