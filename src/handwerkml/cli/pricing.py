@@ -8,7 +8,6 @@ one on the same cross-validation folds.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.auth.repository import TenantRepository
 from handwerkml.cli._db import run_in_session
-from handwerkml.cli.ingest import _run
+from handwerkml.cli._jobs import run_job
 from handwerkml.config import get_settings
 from handwerkml.jobs.kinds import load_kinds
 from handwerkml.kit.errors import NotFound
@@ -38,7 +37,7 @@ def train(
 
     job_id = run_in_session(settings, submit)
     typer.echo(f"job {job_id}: training the price model of {tenant}")
-    status, result = asyncio.run(_run(settings, job_id, "training"))
+    status, result = run_job(settings, job_id, "training")
     typer.echo(f"job {job_id} {status}: {result}")
     if status != "succeeded":
         raise typer.Exit(1)

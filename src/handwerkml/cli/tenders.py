@@ -7,7 +7,6 @@ HANDWERKML_QUEUE=celery it is queued for the workers and followed).
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handwerkml.auth.repository import TenantRepository
 from handwerkml.cli._db import run_in_session
-from handwerkml.cli.ingest import _run
+from handwerkml.cli._jobs import run_job
 from handwerkml.config import get_settings
 from handwerkml.jobs.kinds import load_kinds
 from handwerkml.kit.errors import NotFound
@@ -51,7 +50,7 @@ def import_bill(
 
     tender_id, items, job_id = run_in_session(settings, submit)
     typer.echo(f"tender {tender_id}: {items} items, job {job_id}")
-    status, result = asyncio.run(_run(settings, job_id))
+    status, result = run_job(settings, job_id, "items")
     typer.echo(f"job {job_id} {status}: {result}")
     if status != "succeeded":
         raise typer.Exit(1)
