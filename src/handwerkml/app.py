@@ -37,9 +37,11 @@ from handwerkml.jobs.runners import create_runner
 from handwerkml.kit.errors import HandwerkError
 from handwerkml.materials.endpoints import router as materials_router
 from handwerkml.observability.metrics import HttpMetrics, MetricsMiddleware
+from handwerkml.pricing.endpoints import router as predictions_router
 from handwerkml.projects.endpoints import router as projects_router
 from handwerkml.resources import Resources
 from handwerkml.similarity.endpoints import router as similarity_router
+from handwerkml.tenders.endpoints import router as tenders_router
 from handwerkml.vectors.endpoints import router as embeddings_router
 
 logger = logging.getLogger("handwerkml")
@@ -67,6 +69,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     similarity_router,
     embeddings_router,
     documents_router,
+    predictions_router,
+    tenders_router,
 )
 
 

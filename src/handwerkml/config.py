@@ -156,6 +156,29 @@ class Settings(BaseSettings):
     ocr_languages: str = "deu+eng"
     ocr_dpi: int = Field(default=300, ge=72, le=600)
 
+    # Tenders (tenders/): pricing GAEB items from the firm's priced history. A past item
+    # counts when its text is at least this similar (cosine) and its unit the same. With
+    # multilingual-e5-small unrelated items score up to ~0.91, rewordings 0.93–0.95.
+    tender_history_min_similarity: float = Field(default=0.93, ge=0.0, le=1.0)
+    tender_history_matches: int = Field(default=10, ge=1, le=100)
+    # Yearly price increase that brings an old unit price to today (0.03 = 3 % a year).
+    tender_price_index_per_year: float = Field(default=0.03, ge=-0.5, le=1.0)
+    # Tender items per pricing job item (one transaction and checkpoint each).
+    tender_price_batch: int = Field(default=50, ge=1, le=1000)
+
+    # Price prediction (pricing/). Below this many finished projects no model is
+    # trained and predictions come from similar projects.
+    pricing_min_training_projects: int = Field(default=30, ge=10)
+    # Retrain (scheduler tick) once this many projects were finished since the last training.
+    pricing_retrain_after: int = Field(default=20, ge=1)
+    # Nominal coverage of the prediction interval.
+    pricing_interval_coverage: float = Field(default=0.8, gt=0, lt=1)
+    # k of the fallback (similar finished projects), and of the model's cost breakdown
+    # (finished projects of the type nearest in area).
+    pricing_similar_projects: int = Field(default=5, ge=1, le=25)
+    # XGBoost threads for training.
+    pricing_threads: int = Field(default=2, ge=1)
+
     demo_admin_email: str = "admin@demo.handwerkml.de"
     demo_admin_password: SecretStr | None = None
     demo_seed: int = 42

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     jobs_read = "jobs:read"
     jobs_manage = "jobs:manage"
     predictions_run = "predictions:run"
+    # Train price models and choose the active version.
+    predictions_manage = "predictions:manage"
     audit_read = "audit:read"
     gdpr_manage = "gdpr:manage"
     # Installation-wide: the embedding model every tenant's vectors use.
@@ -45,6 +47,7 @@ _MANAGER = _ESTIMATOR | {
     P.materials_write,
     P.settings_write,
     P.jobs_manage,
+    P.predictions_manage,
     P.apikeys_manage,
     P.audit_read,
 }

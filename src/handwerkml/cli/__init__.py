@@ -9,7 +9,19 @@ from __future__ import annotations
 import typer
 
 from handwerkml import __version__
-from handwerkml.cli import db, demo, embeddings, gaeb, ingest, jobs, serve, users, worker
+from handwerkml.cli import (
+    db,
+    demo,
+    embeddings,
+    gaeb,
+    ingest,
+    jobs,
+    pricing,
+    serve,
+    tenders,
+    users,
+    worker,
+)
 
 app = typer.Typer(
     name="handwerkml",
@@ -32,9 +44,12 @@ app.command()(db.migrate)
 app.command()(demo.demo)
 app.command()(worker.worker)
 app.command()(ingest.ingest)
+app.command()(pricing.train)
 app.add_typer(users.app, name="users")
 app.add_typer(jobs.app, name="jobs")
 app.add_typer(embeddings.app, name="embeddings")
+# `import` is a Python keyword, hence the explicit name.
+gaeb.app.command("import")(tenders.import_bill)
 app.add_typer(gaeb.app, name="gaeb")
 
 __all__ = ["app"]

@@ -14,6 +14,7 @@ from handwerkml.db.models import (
     EmbeddingCacheEntry,
     Job,
     StoredFile,
+    Tender,
     VectorCollection,
     VectorRecord,
 )
@@ -116,11 +117,16 @@ async def _free_embeddings(ctx: JobContext) -> int:
 
 
 async def _free_files(ctx: JobContext) -> int:
-    """Delete uploaded files no document refers to any more (after a day's grace for
+    """Delete uploaded files no document or tender refers to any more (after a day's grace for
     an upload whose document is being created); the bytes go after the commit."""
     referenced = (
         select(Document.id)
         .where(Document.tenant_id == StoredFile.tenant_id, Document.sha256 == StoredFile.sha256)
+        .exists()
+    ) | (
+        # An imported GAEB bill keeps its original for the X84 export.
+        select(Tender.id)
+        .where(Tender.tenant_id == StoredFile.tenant_id, Tender.sha256 == StoredFile.sha256)
         .exists()
     )
     rows = (

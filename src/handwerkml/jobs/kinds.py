@@ -139,6 +139,8 @@ BUILTIN_MODULES = (
     "handwerkml.similarity.projects",
     "handwerkml.documents.ingest",
     "handwerkml.documents.folders",
+    "handwerkml.pricing.training",
+    "handwerkml.tenders.pricing",
 )
 
 
