@@ -137,8 +137,11 @@ async def test_predict_train_explain_feedback_and_roll_back(
     parts = [_decimal(c["contribution_eur"]) for c in priced["explanation"]]
     assert _decimal(priced["base_value_eur"]) + sum(parts) == price
     assert priced["confidence_level"] in ("Very High", "High", "Medium", "Low", "Very Low")
-    assert priced["similar_projects"] == []
-    assert priced["similar_projects_count"] == 0
+    # The projects shown are the same type's nearest in area, not searched by meaning.
+    comparable = priced["similar_projects"]
+    assert priced["similar_projects_count"] == len(comparable) > 0
+    assert {p["project_type"] for p in comparable} == {STAIR["project_type"]}
+    assert all(p["similarity_score"] is None for p in comparable)
     assert priced["cost_breakdown"]["basis"] == "projects_of_type"
 
     # A finished project: its own hours and materials, and the firm's calculation.

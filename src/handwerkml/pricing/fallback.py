@@ -30,7 +30,8 @@ _QUERY_CHARS = 2000
 @dataclass(frozen=True, slots=True)
 class Similar:
     project: Project
-    score: float
+    # None where the project was chosen by type and area, not by its description.
+    score: float | None
 
 
 @dataclass(frozen=True, slots=True)

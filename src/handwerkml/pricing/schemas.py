@@ -56,7 +56,9 @@ class SimilarProjectUsed(ReadSchema):
     id: int
     name: str
     project_type: str
-    similarity_score: float
+    # Cosine similarity of the descriptions; None for the model's comparable projects,
+    # which are the same type nearest in area (found without embedding the query).
+    similarity_score: float | None
     final_price: Amount | None
     total_area_sqm: Amount | None
     # The project's price per m² times the requested area (the fallback's estimate).

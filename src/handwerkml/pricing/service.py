@@ -292,12 +292,15 @@ async def predict(
     scaled: dict[int, Decimal] = {}
     similar: list[fallback.Similar] = []
     if active is not None and usable:
-        # The model uses no similar projects, so none are searched: embedding the
-        # description would cost more than the whole prediction (docs/pricing.md).
+        # The model needs no similar projects, so none are searched by meaning: embedding
+        # the description would cost more than the whole prediction (docs/pricing.md).
+        # The same type's projects nearest in area are shown instead; they give the
+        # cost breakdown.
         comparable = await repository.nearest_of_type(
             session, tenant_id, row.project_type, row.total_area_sqm, k
         )
         costs_from: tuple[CostBasis, list[Project]] = ("projects_of_type", comparable)
+        similar = [fallback.Similar(project, None) for project in comparable]
         estimate = (await _loaded(session, active)).predict(row)
         price, low, high = estimate.price, estimate.low, estimate.high
         coverage: float | None = float(active.metrics.get("nominal_coverage", 0.8))
