@@ -206,6 +206,7 @@ OWN_WRITES: dict[RouteKey, Body | Multipart] = {
     ("POST", "/api/v1/documents/search"): {"query": "geheim angebot"},
     ("POST", "/api/v1/documents/folders"): {"path": "/"},
     ("POST", "/api/v1/tenders"): Multipart({"file": ("b.X83", B_TENDER, "application/xml")}),
+    ("POST", "/api/v1/tenders/search"): {"query": "geheim fliesen", "top_k": 50},
     ("POST", "/api/v1/tenders/history"): Multipart(
         {"file": ("b.X86", B_PRICED, "application/xml")}
     ),

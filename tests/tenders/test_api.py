@@ -83,6 +83,22 @@ async def test_history_prices_a_tender_that_is_reviewed_and_exported(
         assert item["basis"]["matches"][0]["similarity"] > 0.99
         assert 0 < item["confidence"] <= 1
 
+    # The items are searchable by meaning: an item's own words find it, in the tender
+    # and (with its twin's price) in the history; priced=true keeps to the history.
+    wanted = next(item for item in items if len(item["short_text"]) > 15)
+    found = await client.post(
+        "/api/v1/tenders/search", json={"query": wanted["short_text"]}, headers=admin_headers
+    )
+    assert found.status_code == 200, found.text
+    top = {(hit["tender_id"], hit["item"]["oz"]) for hit in found.json()[:2]}
+    assert top == {(tender_id, wanted["oz"]), (past.json()["tender"]["id"], wanted["oz"])}
+    priced = await client.post(
+        "/api/v1/tenders/search",
+        json={"query": wanted["short_text"], "priced": True, "top_k": 50},
+        headers=admin_headers,
+    )
+    assert {hit["tender_id"] for hit in priced.json()} == {past.json()["tender"]["id"]}
+
     # Accept the confident ones, override one: the totals follow, to the cent.
     accepted = await client.post(
         f"/api/v1/tenders/{tender_id}/accept", json={"min_confidence": 0}, headers=admin_headers
@@ -322,3 +338,9 @@ async def test_a_firm_never_prices_with_another_firms_history(
     accept = await client.post(f"/api/v1/tenders/{foreign}/accept", json={}, headers=other)
     assert accept.status_code == 404
     assert (await client.get(f"/api/v1/tenders/{foreign}/x84", headers=other)).status_code == 404
+    # Nor find its items by searching: B's search finds B's own item only.
+    found = await client.post(
+        "/api/v1/tenders/search", json={"query": work[0].short_text, "top_k": 50}, headers=other
+    )
+    assert found.status_code == 200, found.text
+    assert [hit["tender_id"] for hit in found.json()] == [theirs.json()["tender"]["id"]]

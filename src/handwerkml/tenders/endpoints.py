@@ -15,7 +15,7 @@ from handwerkml.config import Settings
 from handwerkml.db.models import Tender, TenderItem
 from handwerkml.jobs.endpoints import WAKES_WORKERS
 from handwerkml.jobs.schemas import job_read
-from handwerkml.kit.deps import SessionDep, SettingsDep
+from handwerkml.kit.deps import ResourcesDep, SessionDep, SettingsDep
 from handwerkml.kit.downloads import attachment
 from handwerkml.kit.pagination import PageDep, set_total
 from handwerkml.kit.schemas import IdPath
@@ -25,6 +25,8 @@ from handwerkml.tenders.schemas import (
     AcceptedRead,
     ImportRead,
     ItemDecision,
+    ItemHit,
+    ItemSearch,
     TenderDetail,
     TenderItemRead,
     TenderRead,
@@ -140,6 +142,23 @@ async def list_tenders(
     )
     set_total(response, total)
     return [await _tender_read(session, tender) for tender in tenders]
+
+
+@router.post("/search", response_model=list[ItemHit])
+async def search_items(
+    body: ItemSearch, principal: Reader, session: SessionDep, resources: ResourcesDep
+) -> list[ItemHit]:
+    """Items of the firm's tenders and priced bills most like the query, by meaning."""
+    hits = await service.search_items(session, resources.vectors, principal.tenant_id, body)
+    return [
+        ItemHit(
+            tender_id=tender.id,
+            tender_filename=tender.filename,
+            score=score,
+            item=_item_read(tender, item),
+        )
+        for item, tender, score in hits
+    ]
 
 
 @router.get("/{tender_id}", response_model=TenderDetail)

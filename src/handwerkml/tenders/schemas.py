@@ -89,6 +89,24 @@ class TenderItemRead(ReadSchema):
     total_price: Amount | None
 
 
+class ItemSearch(Schema):
+    """Find items of the firm's tenders and priced bills by what they say."""
+
+    query: str = Field(min_length=1, max_length=2000, examples=["Fliesenbelag 60x60 im Dünnbett"])
+    top_k: int = Field(default=10, ge=1, le=50)
+    priced: bool | None = Field(
+        default=None, description="true: only items with a price (the firm's history)"
+    )
+    unit: str | None = Field(default=None, max_length=20, description="Only items in this unit")
+
+
+class ItemHit(ReadSchema):
+    tender_id: int
+    tender_filename: str
+    score: float = Field(description="Cosine similarity of the query and the item's text")
+    item: TenderItemRead
+
+
 class ItemDecision(Schema):
     """Accept the suggestion, or set an own unit price."""
 

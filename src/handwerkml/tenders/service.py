@@ -31,7 +31,11 @@ from handwerkml.kit.time import utcnow
 from handwerkml.projects.service import get_project
 from handwerkml.tenders.items import SOURCE, item_rows
 from handwerkml.tenders.pricing import HISTORY, PriceTender
+from handwerkml.tenders.schemas import ItemSearch
 from handwerkml.tenders.suggest import round_up
+from handwerkml.tenders.units import normalize_unit
+from handwerkml.vectors.base import Condition, SearchFilter
+from handwerkml.vectors.index import VectorIndex
 from handwerkml.vectors.sync import schedule_sync
 
 PRICING = "pricing"
@@ -236,6 +240,30 @@ async def list_items(
         select(TenderItem).where(*conditions).order_by(TenderItem.seq).offset(skip).limit(limit)
     )
     return rows.all(), total or 0
+
+
+async def search_items(
+    session: AsyncSession, index: VectorIndex, tenant_id: int, request: ItemSearch
+) -> list[tuple[TenderItem, Tender, float]]:
+    """The tenant's tender items most like the query, best first (unit and price filters
+    inside the vector query)."""
+    where: dict[str, Condition] = {"source": SOURCE}
+    if request.priced is not None:
+        where["priced"] = request.priced
+    if request.unit:
+        where["unit"] = normalize_unit(request.unit)
+    collection = await index.active()
+    vector = await index.embed(collection, [request.query], "query")
+    hits = await index.search(collection, vector, SearchFilter(tenant_id, where), k=request.top_k)
+    scores = {int(hit.id.removeprefix(f"{SOURCE}:")): hit.score for hit in hits}
+    rows = await session.execute(
+        select(TenderItem, Tender)
+        .join(Tender, Tender.id == TenderItem.tender_id)
+        .where(TenderItem.tenant_id == tenant_id, TenderItem.id.in_(scores))
+    )
+    # An item deleted since the index saw it drops out.
+    found = [(item, tender, scores[item.id]) for item, tender in rows.all()]
+    return sorted(found, key=lambda hit: -hit[2])
 
 
 async def get_item(
