@@ -32,6 +32,7 @@ from handwerkml.auth.permissions import Role
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.models import ApiKey, ProjectMaterial, ProjectType
+from handwerkml.jobs import service as jobs
 from handwerkml.tenders import service as tenders
 from handwerkml.tenders.sample import SampleItem, bill_xml
 from tests.auth.factories import create_tenant, create_user, token_for
@@ -66,9 +67,12 @@ async def _arrange(settings: Settings) -> Headers:
             material = await create_material(session, tenant=tenant)
             # A tender with its stored file and two items (ids 1, 2), still to be priced.
             items = [SampleItem("Estrich einbauen", Decimal(5), "m2")] * 2
-            await tenders.import_bill(
+            _, pricing = await tenders.import_bill(
                 session, settings, tenant.id, tenders.Upload("LV.X83", bill_xml([("A", items)]))
             )
+            # No worker runs here: a queued job's event stream would stay open until the
+            # client's timeout, a minute per generated request.
+            await jobs.cancel(session, tenant.id, pricing.id)
             session.add_all(
                 [
                     ProjectType(tenant_id=tenant.id, name="Carport", trade="Zimmerei"),
