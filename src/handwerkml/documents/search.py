@@ -11,7 +11,6 @@ by meaning too.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -59,19 +58,19 @@ async def search_chunks(
     limit: int,
 ) -> list[ChunkHit]:
     depth = max(limit * _DEPTH, 20)
+    # Hybrid runs the two rankings one after the other: on two cores the model's threads
+    # and the keyword query only fight over the same cores when run at once (measured:
+    # p95 62 ms at once, 42 ms in turn, at 100k chunks).
+    rankings: list[list[tuple[int, float]]] = []
+    if mode in ("semantic", "hybrid"):
+        rankings.append(await _semantic(index, tenant_id, query, filters, depth))
+    if mode in ("keyword", "hybrid"):
+        rankings.append(await _keyword(session, tenant_id, query, filters, depth))
     if mode == "hybrid":
-        # The query embedding (a model call in a thread) and the keyword query (in the
-        # database's thread) overlap: the slower of the two sets the latency, not the sum.
-        semantic, keyword = await asyncio.gather(
-            _semantic(index, tenant_id, query, filters, depth),
-            _keyword(session, tenant_id, query, filters, depth),
-        )
-        fused = rrf([[str(chunk_id) for chunk_id, _ in ranking] for ranking in (semantic, keyword)])
+        fused = rrf([[str(chunk_id) for chunk_id, _ in ranking] for ranking in rankings])
         ordered = [(int(key), score) for key, score in fused]
-    elif mode == "semantic":
-        ordered = await _semantic(index, tenant_id, query, filters, depth)
     else:
-        ordered = await _keyword(session, tenant_id, query, filters, depth)
+        ordered = rankings[0]
     return await _load(session, tenant_id, ordered[:limit], filters)
 
 
