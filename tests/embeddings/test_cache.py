@@ -84,12 +84,23 @@ async def test_the_database_remembers_across_processes(
 async def test_queries_and_passages_are_cached_apart(
     provider: HttpEmbeddingProvider, app: FastAPI, script: ServerScript
 ) -> None:
-    cache = _cache(provider, app, memory_entries=1)
+    cache = _cache(provider, app, memory_entries=2)
     await cache.embed(["Dachrinne"], kind="query")
     await cache.embed(["Dachrinne"], kind="passage")
     await cache.embed(["Dachrinne"], kind="query")
     assert _sent(script) == ["Dachrinne", "Dachrinne"]
     assert len(await cache.embed([])) == 0
+
+
+async def test_queries_are_remembered_in_memory_only(
+    provider: HttpEmbeddingProvider, app: FastAPI, script: ServerScript
+) -> None:
+    await _cache(provider, app).embed(["Wallbox Garage"], kind="query")
+    # A restarted process embeds the query again; the table holds passages only.
+    await _cache(provider, app).embed(["Wallbox Garage"], kind="query")
+    assert _sent(script) == ["Wallbox Garage", "Wallbox Garage"]
+    async with app.state.database.read() as session:
+        assert await session.scalar(select(func.count()).select_from(EmbeddingCacheEntry)) == 0
 
 
 def test_normalisation_makes_equal_texts_equal() -> None:

@@ -88,8 +88,11 @@ class CachedEmbeddings:
                 found[key] = vector
         self._count("memory", len(found))
 
+        # Queries stay in memory: a new query embeds in a few milliseconds, and writing it
+        # to the table cost more than that (a commit per search on SQLite). Passages are
+        # what is worth keeping across processes and restarts.
         wanted = [key for key in dict.fromkeys(keys) if key not in found]
-        stored = await self._load(kind, wanted) if wanted else {}
+        stored = await self._load(kind, wanted) if wanted and kind == "passage" else {}
         found |= stored
         self._count("database", len(stored))
 
@@ -100,7 +103,8 @@ class CachedEmbeddings:
             fresh = await self.provider.embed(list(missing.values()), kind)
             space.require(fresh.space)
             computed = dict(zip(missing, fresh.vectors, strict=True))
-            await self._store(kind, computed)
+            if kind == "passage":
+                await self._store(kind, computed)
             found |= computed
         self._count("model", len(missing))
         for key in dict.fromkeys(keys):

@@ -105,12 +105,9 @@ async def _free_embeddings(ctx: JobContext) -> int:
     passages = and_(
         entry.kind == "passage", entry.created_at < now - timedelta(days=1), ~referenced
     )
-    queries = and_(
-        entry.kind == "query",
-        entry.created_at < now - timedelta(days=ctx.settings.job_retention_days),
-    )
     freed = await ctx.session.execute(
-        delete(entry).where(or_(passages, queries)),
+        # Query vectors are no longer stored (embeddings/cache.py); older rows go.
+        delete(entry).where(or_(passages, entry.kind != "passage")),
         execution_options={"synchronize_session": False},
     )
     return int(getattr(freed, "rowcount", 0) or 0)
