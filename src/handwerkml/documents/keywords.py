@@ -178,6 +178,9 @@ class Analyzer:
         self.dictionary_split = functools.lru_cache(maxsize=65536)(self._dictionary_split)
         self.split = functools.lru_cache(maxsize=65536)(self._split)
         self.word_terms = functools.lru_cache(maxsize=65536)(self._word_terms)
+        # Highlighting looks up every word of every hit: a search marks ten chunks.
+        self.text_word_terms = functools.lru_cache(maxsize=65536)(self._text_word_terms)
+        self.wanted_terms = functools.lru_cache(maxsize=1024)(self._wanted_terms)
 
     # -- words -----------------------------------------------------------------
 
@@ -392,8 +395,8 @@ class Analyzer:
         return _any((whole, _all(tuple(Term(s) for s in stems))))
 
     def highlight(self, text: str, query: str) -> str:
-        wanted = set(_terms(self.parse(query)))
-        spans = [m.span() for m in _WORD.finditer(text) if wanted & self._text_word_terms(m[0])]
+        wanted = self.wanted_terms(query)
+        spans = [m.span() for m in _WORD.finditer(text) if wanted & self.text_word_terms(m[0])]
         out: list[str] = []
         position = 0
         merged: list[tuple[int, int]] = []
@@ -410,11 +413,14 @@ class Analyzer:
         out.append(html.escape(text[position:]))
         return "".join(out)
 
-    def _text_word_terms(self, word: str) -> set[str]:
+    def _text_word_terms(self, word: str) -> frozenset[str]:
         terms: set[str] = set()
         for token, noun in _tokens(_normalize(word)):
             terms.update(self.word_terms(token, noun))
-        return terms
+        return frozenset(terms)
+
+    def _wanted_terms(self, query: str) -> frozenset[str]:
+        return frozenset(_terms(self.parse(query)))
 
 
 def _normalize(text: str) -> str:
