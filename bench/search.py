@@ -18,6 +18,7 @@ The new chunks' texts (what keyword search sees) come from `--corpus`:
   the worst case for keyword ranking, not what a firm's documents look like.
 
     .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--corpus zipf]
+                                     [--work DIR]
 
 Results go to bench/results/search-<time>.json and stdout.
 """
@@ -32,6 +33,7 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -250,11 +252,15 @@ def measure(base_url: str, email: str, queries: int) -> dict[str, Any]:
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="hwml-bench-search-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="hwml-bench-search-"))
+    # A --work directory that holds a database from an earlier run is measured again as it
+    # is: building and growing 100k chunks takes minutes, re-measuring a change seconds.
+    reuse = (work / "bench.db").exists()
     folder = work / "corpus"
-    folder.mkdir()
-    ingest_bench.build_corpus(folder, args.files, 0.0, args.seed)
     models = work / "models"
+    if not reuse:
+        folder.mkdir(parents=True)
+        ingest_bench.build_corpus(folder, args.files, 0.0, args.seed)
     prepare_model(models)
     env = {
         "HANDWERKML_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bench.db",
@@ -296,10 +302,15 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
             await resources.close()
             await database.dispose()
 
-    tenant_id = asyncio.run(ingest())
-    grown = time.perf_counter()
-    total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed, args.corpus))
-    print(f"{total} chunks ({time.perf_counter() - grown:.0f} s to copy)", flush=True)
+    if reuse:
+        with sqlite3.connect(work / "bench.db") as db:
+            (total,) = db.execute("SELECT count(*) FROM document_chunks").fetchone()
+        print(f"reusing {work}: {total} chunks", flush=True)
+    else:
+        tenant_id = asyncio.run(ingest())
+        grown = time.perf_counter()
+        total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed, args.corpus))
+        print(f"{total} chunks ({time.perf_counter() - grown:.0f} s to copy)", flush=True)
     port = _free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "handwerkml"), "serve", "--port", str(port)],
@@ -334,6 +345,7 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--corpus", choices=("zipf", "copies"), default="zipf")
+    parser.add_argument("--work", type=Path, help="keep the corpus and database here")
     result = main(parser.parse_args())
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
