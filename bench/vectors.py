@@ -633,7 +633,7 @@ def main() -> None:
     parser.add_argument("--pgvector-build-memory", default="6GB")
     args = parser.parse_args()
 
-    provider = LocalOnnxProvider(LocalModelOptions(prepare_model(args.models_dir), batch_size=64))
+    provider = LocalOnnxProvider(LocalModelOptions(prepare_model(args.models_dir)))
     texts = german_sentences(args.sentences + args.queries, seed=3)
     started = time.perf_counter()
     base = provider.embed_sync(texts[: args.sentences], "passage").vectors

@@ -112,8 +112,10 @@ class Settings(BaseSettings):
     # A name from `handwerkml embeddings info` (local) or the server's model name (http).
     embedding_model: str = "multilingual-e5-small"
     embedding_precision: Literal["int8", "fp32"] = "int8"
-    # 0: one per core. ONNX Runtime threads of the local model, shared by the process.
+    # 0: one per core. Texts the local model embeds side by side, one thread each,
+    # shared by the process.
     embedding_threads: int = Field(default=0, ge=0)
+    # Texts per request to an HTTP embedding server (the local model takes one per call).
     embedding_batch_size: int = Field(default=16, ge=1, le=1024)
     # Where prepared local models live; default DATA_DIR/models.
     models_dir: Path | None = None

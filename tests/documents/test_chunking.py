@@ -47,7 +47,7 @@ def count_tokens(models_dir: Path) -> TokenCounter:
     """What LocalOnnxProvider counts: the passage prefix, <s> and </s> included."""
     directory = model_dir(models_dir, DEFAULT_MODEL, DEFAULT_PRECISION)
     manifest = Manifest.read(directory)
-    batcher = TokenBatcher.load(directory, max_tokens=manifest.max_tokens, pad_id=manifest.pad_id)
+    batcher = TokenBatcher.load(directory, max_tokens=manifest.max_tokens)
 
     def count(texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in batcher.token_ids([manifest.passage_prefix + t for t in texts])]

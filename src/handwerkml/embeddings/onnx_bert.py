@@ -2,22 +2,24 @@
 
 Exporting through PyTorch would make every install carry PyTorch; the graph of a
 post-LayerNorm BERT encoder with mean pooling is small enough to write with
-onnx's helpers. ONNX Runtime's optimiser fuses the attention, LayerNorm and GELU
-patterns below into its own kernels when the session loads.
+onnx's helpers. Attention is ONNX Runtime's fused MultiHeadAttention kernel;
+its optimiser fuses the LayerNorm and GELU patterns below when the session loads.
 
-Graph inputs: input_ids and attention_mask, int64 [batch, tokens].
+Graph input: input_ids, int64 [batch, tokens], every row a whole text: there is
+no padding and no attention mask. The provider runs one text per call
+(providers/local.py), which is what makes ONNX Runtime take its flash-attention
+path (it has none for masked attention) and what keeps a text's vector
+independent of any other text: int8 activations are scaled per call.
 Output: "embedding", float32 [batch, hidden], mean-pooled and L2-normalised.
 
 int8: the graph is written quantised directly (no fp32 model and no
-onnxruntime.quantization pass, which took 8 of the 15 s of a prepare). Linear
-layers become DynamicQuantizeMatMul (ONNX Runtime's kernel for int8 weights with
-one scale per output channel and activations quantised per call), the word
-embedding table is int8 with one scale per row. The FFN output projections stay
-fp32: their input (after GELU) has outliers, and because the activation scale
-spans the whole batch, quantising them made a text's vector depend on the texts
-batched with it (German MRR 0.858 at batch 16, 0.832 at 128; fp32 0.854).
-Without them: cosine 0.999 to fp32 and MRR 0.848-0.853 at every batch size, at
-the same speed (docs/embeddings.md).
+onnxruntime.quantization pass). Linear layers become DynamicQuantizeMatMul
+(ONNX Runtime's kernel for int8 weights with one scale per output channel and
+activations quantised per call, so per text), the word embedding table is int8
+with one scale per row. When texts were batched with padding, one activation
+scale spanned the whole batch and the FFN output projections (whose input, after
+GELU, has outliers) had to stay fp32; one text per call removed both the reason
+and the fp32 matmuls (docs/embeddings.md).
 """
 
 from __future__ import annotations
@@ -60,12 +62,15 @@ class _Graph:
         self.nodes.append(node)
         return out
 
-    def linear(
-        self, x: str, weight: Array, bias: Array, hint: str, *, keep_fp32: bool = False
-    ) -> str:
+    def op_outputs(self, op_type: str, count: int, *inputs: str, **attrs: Any) -> list[str]:
+        outs = [self.name(op_type.lower()) for _ in range(count)]
+        self.nodes.append(helper.make_node(op_type, list(inputs), outs, name=outs[0], **attrs))
+        return outs
+
+    def linear(self, x: str, weight: Array, bias: Array, hint: str) -> str:
         # Stored [out, in] (PyTorch); MatMul wants [in, out].
         w = np.ascontiguousarray(weight.T)
-        if self.precision == "fp32" or keep_fp32:
+        if self.precision == "fp32":
             product = self.op("MatMul", x, self.const(f"{hint}_w", w))
             return self.op("Add", product, self.const(f"{hint}_b", bias))
         scale = np.maximum(np.abs(w).max(axis=0), 1e-12) / 127.0
@@ -106,10 +111,7 @@ class _Graph:
 
 def build_bert_encoder(weights: BertWeights, precision: Precision = "fp32") -> onnx.ModelProto:
     g = _Graph(precision)
-    hidden, heads = weights.hidden, weights.heads
-    head_dim = hidden // heads
-
-    ids, mask = "input_ids", "attention_mask"
+    ids = "input_ids"
     positions = g.op(
         "Range",
         g.const("zero", np.array(0, np.int64)),
@@ -125,56 +127,28 @@ def build_bert_encoder(weights: BertWeights, precision: Precision = "fp32") -> o
     x = g.op("Add", x, g.const("token_type", weights.token_type_embedding))
     x = g.layer_norm(x, weights.embed_norm_w, weights.embed_norm_b, weights.eps, "embed_norm")
 
-    mask_f = g.op("Cast", mask, to=TensorProto.FLOAT)
-    # Padding gets a large negative score, so softmax gives it no weight.
-    mask_bias = g.op(
-        "Mul",
-        g.op("Sub", g.const("one_f", np.array(1.0, np.float32)), mask_f),
-        g.const("neg", np.array(-10000.0, np.float32)),
-    )
-    mask_bias = g.op("Unsqueeze", mask_bias, g.const("axes12", np.array([1, 2])))
-    split_heads = g.const("split_shape", np.array([0, 0, heads, head_dim], np.int64))
-    merge_heads = g.const("merge_shape", np.array([0, 0, hidden], np.int64))
-    scale = g.const("scale", np.array(1.0 / math.sqrt(head_dim), np.float32))
-
     for i, layer in enumerate(weights.layers):
-        q = g.op(
-            "Transpose",
-            g.op("Reshape", g.linear(x, layer.query_w, layer.query_b, f"l{i}_q"), split_heads),
-            perm=[0, 2, 1, 3],
+        # One projection for query, key and value: one activation quantisation, one matmul.
+        qkv = g.linear(
+            x,
+            np.concatenate([layer.query_w, layer.key_w, layer.value_w]),
+            np.concatenate([layer.query_b, layer.key_b, layer.value_b]),
+            f"l{i}_qkv",
         )
-        k = g.op(
-            "Transpose",
-            g.op("Reshape", g.linear(x, layer.key_w, layer.key_b, f"l{i}_k"), split_heads),
-            perm=[0, 2, 3, 1],
-        )
-        v = g.op(
-            "Transpose",
-            g.op("Reshape", g.linear(x, layer.value_w, layer.value_b, f"l{i}_v"), split_heads),
-            perm=[0, 2, 1, 3],
-        )
-        scores = g.op("Add", g.op("Mul", g.op("MatMul", q, k), scale), mask_bias)
-        context = g.op("MatMul", g.op("Softmax", scores, axis=-1), v)
-        context = g.op("Reshape", g.op("Transpose", context, perm=[0, 2, 1, 3]), merge_heads)
+        q, k, v = g.op_outputs("Split", 3, qkv, axis=-1)
+        context = g.op("MultiHeadAttention", q, k, v, domain=MS_DOMAIN, num_heads=weights.heads)
         attn = g.linear(context, layer.attn_out_w, layer.attn_out_b, f"l{i}_o")
         x = g.layer_norm(
             g.op("Add", attn, x), layer.attn_norm_w, layer.attn_norm_b, weights.eps, f"l{i}_aln"
         )
         h = g.linear(x, layer.ffn_in_w, layer.ffn_in_b, f"l{i}_fi")
-        h = _gelu(g, h)
-        h = g.linear(h, layer.ffn_out_w, layer.ffn_out_b, f"l{i}_fo", keep_fp32=True)
+        h = g.linear(_gelu(g, h), layer.ffn_out_w, layer.ffn_out_b, f"l{i}_fo")
         x = g.layer_norm(
             g.op("Add", h, x), layer.ffn_norm_w, layer.ffn_norm_b, weights.eps, f"l{i}_fln"
         )
 
-    # Mean over real tokens only, then unit length.
-    weight = g.op("Unsqueeze", mask_f, g.const("axis2", np.array([2])))
-    summed = g.op("ReduceSum", g.op("Mul", x, weight), g.const("axis1", np.array([1])), keepdims=0)
-    counts = g.op("ReduceSum", weight, g.const("axis1b", np.array([1])), keepdims=0)
-    pooled = g.op(
-        "Div", summed, g.op("Max", counts, g.const("min_count", np.array(1.0, np.float32)))
-    )
-    # Opset 17: ReduceSum takes axes as an input, the other reductions as an attribute.
+    # Mean over the tokens (all real: no padding), then unit length.
+    pooled = g.op("ReduceMean", x, axes=[1], keepdims=0)
     norm = g.op("ReduceL2", pooled, axes=[-1], keepdims=1)
     norm = g.op("Max", norm, g.const("eps", np.array(1e-12, np.float32)))
     g.nodes.append(helper.make_node("Div", [pooled, norm], ["embedding"]))
@@ -182,11 +156,8 @@ def build_bert_encoder(weights: BertWeights, precision: Precision = "fp32") -> o
     graph = helper.make_graph(
         g.nodes,
         "bert_sentence_encoder",
-        [
-            helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "tokens"]),
-            helper.make_tensor_value_info(mask, TensorProto.INT64, ["batch", "tokens"]),
-        ],
-        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", hidden])],
+        [helper.make_tensor_value_info(ids, TensorProto.INT64, ["batch", "tokens"])],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", weights.hidden])],
         g.initializers,
     )
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(MS_DOMAIN, 1)]

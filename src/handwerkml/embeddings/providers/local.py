@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +36,10 @@ class ModelNotPreparedError(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class LocalModelOptions:
     directory: Path
-    # 0: one thread per core. The whole process shares these threads, so a server
-    # with several workers should give each a share.
+    # Texts embedded side by side, one thread each; 0: one per core. The whole
+    # process shares these threads, so a server with several workers should give
+    # each a share.
     threads: int = 0
-    # Texts per forward pass. 16 was fastest on 2 cores (docs/embeddings.md):
-    # larger batches' activations (batch × tokens × 1536 floats) fall out of cache.
-    batch_size: int = 16
 
 
 class LocalOnnxProvider:
@@ -52,22 +50,24 @@ class LocalOnnxProvider:
             raise ModelNotPreparedError(options.directory)
         self.manifest = Manifest.read(options.directory)
         self._space = EmbeddingSpace(self.manifest.model_id, self.manifest.dimension)
-        self._batch_size = max(1, options.batch_size)
-        self._batcher = TokenBatcher.load(
-            options.directory, max_tokens=self.manifest.max_tokens, pad_id=self.manifest.pad_id
-        )
+        self._batcher = TokenBatcher.load(options.directory, max_tokens=self.manifest.max_tokens)
         session_options = ort.SessionOptions()
         session_options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        session_options.intra_op_num_threads = options.threads or (os.cpu_count() or 1)
+        # One thread per text, texts side by side: splitting one small model's matrix
+        # products over the cores cost more in synchronisation than it saved
+        # (docs/embeddings.md). The session is safe to run from several threads.
+        session_options.intra_op_num_threads = 1
         session_options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(
             str(options.directory / "model.onnx"),
             sess_options=session_options,
             providers=["CPUExecutionProvider"],
         )
-        # One forward pass at a time uses all intra-op threads; parallel calls
-        # would only fight over the same cores.
-        self._lock = threading.Lock()
+        # Every caller (searches, jobs) shares these threads, so the process never runs
+        # more texts at once than it has threads for.
+        self._pool = ThreadPoolExecutor(
+            options.threads or os.cpu_count() or 1, thread_name_prefix="embed"
+        )
 
     @property
     def space(self) -> EmbeddingSpace:
@@ -82,18 +82,18 @@ class LocalOnnxProvider:
             return Embeddings.empty(self._space)
         prefix = self.manifest.query_prefix if kind == "query" else self.manifest.passage_prefix
         rows = self._batcher.token_ids([prefix + text for text in texts])
-        # Sorted by length, each batch pads to its own longest text only.
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
         out: FloatMatrix = np.empty((len(rows), self._space.dimension), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            chunk = order[start : start + self._batch_size]
-            batch = self._batcher.pad([rows[i] for i in chunk])
-            with self._lock:
-                (vectors,) = self._session.run(
-                    ["embedding"],
-                    {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask},
-                )
-            out[chunk] = vectors
+
+        def run(i: int) -> None:
+            # One text per call: no padding, so attention needs no mask and the int8
+            # activation scale is this text's own (onnx_bert.py).
+            ids = np.asarray([rows[i]], dtype=np.int64)
+            out[i] = self._session.run(["embedding"], {"input_ids": ids})[0][0]
+
+        # Longest first, so no thread is left with a long text while the others idle.
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]), reverse=True)
+        for _ in self._pool.map(run, order):
+            pass
         return Embeddings.from_array(self._space, out)
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:
