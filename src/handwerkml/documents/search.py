@@ -11,6 +11,7 @@ by meaning too.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -58,19 +59,21 @@ async def search_chunks(
     limit: int,
 ) -> list[ChunkHit]:
     depth = max(limit * _DEPTH, 20)
-    # Hybrid runs the two rankings one after the other: on two cores the model's threads
-    # and the keyword query only fight over the same cores when run at once (measured:
-    # p95 62 ms at once, 42 ms in turn, at 100k chunks).
-    rankings: list[list[tuple[int, float]]] = []
-    if mode in ("semantic", "hybrid"):
-        rankings.append(await _semantic(index, tenant_id, query, filters, depth))
-    if mode in ("keyword", "hybrid"):
-        rankings.append(await _keyword(session, tenant_id, query, filters, depth))
-    if mode == "hybrid":
+    # Hybrid runs the two rankings at once: the query embedding takes one core
+    # (providers/local.py) and the keyword query the other. While the model spread one
+    # text over both cores, running them at once only made them fight (docs/ingestion.md).
+    ordered: list[tuple[int, float]]
+    if mode == "semantic":
+        ordered = await _semantic(index, tenant_id, query, filters, depth)
+    elif mode == "keyword":
+        ordered = await _keyword(session, tenant_id, query, filters, depth)
+    else:
+        rankings = await asyncio.gather(
+            _semantic(index, tenant_id, query, filters, depth),
+            _keyword(session, tenant_id, query, filters, depth),
+        )
         fused = rrf([[str(chunk_id) for chunk_id, _ in ranking] for ranking in rankings])
         ordered = [(int(key), score) for key, score in fused]
-    else:
-        ordered = rankings[0]
     return await _load(session, tenant_id, ordered[:limit], filters)
 
 
