@@ -17,7 +17,9 @@ Three runs:
 - warm: nothing changed (each file read and hashed, nothing embedded);
 - changed: a share of the files edited (only their new chunk texts are embedded).
 
-Reports files/s, chunks/s, OCR pages and how many texts reached the model.
+Reports files/s, chunks/s, how many texts reached the model, and files/s without
+OCR: the files with no OCR page over the time left after the OCR'd files' items
+(one worker runs a job's items in turn; each took the time since the one before).
 
     .venv/bin/python bench/ingest.py [--files 1000] [--scan-share 0.1] [--change-share 0.05]
         [--setup embedded|scaled]
@@ -56,7 +58,7 @@ from handwerkml.auth.service import create_tenant
 from handwerkml.config import Settings
 from handwerkml.db.engine import Database
 from handwerkml.db.migrate import upgrade
-from handwerkml.db.models import DocumentChunk, EmbeddingCacheEntry, Job
+from handwerkml.db.models import DocumentChunk, EmbeddingCacheEntry, Job, JobItem
 from handwerkml.documents import service
 from handwerkml.documents.schemas import FolderIngest
 from handwerkml.embeddings.cache import CacheMetrics
@@ -160,8 +162,23 @@ async def run_once(
     async with database.read() as session:
         finished = await session.get(Job, job.id)
         chunks = await session.scalar(select(func.count()).select_from(DocumentChunk))
-    if finished is None or finished.status != "succeeded":
+        items = (
+            await session.execute(
+                select(JobItem.finished_at, JobItem.result)
+                .where(JobItem.job_id == job.id)
+                .order_by(JobItem.finished_at)
+            )
+        ).all()
+    if finished is None or finished.status != "succeeded" or finished.started_at is None:
         raise RuntimeError(f"the folder run did not succeed: {finished and finished.last_error}")
+    # One worker runs a job's items in turn, so an item took the time since the one before.
+    ocr_files, ocr_seconds, previous = 0, 0.0, finished.started_at
+    for finished_at, result in items:
+        if (result or {}).get("ocr_pages"):
+            ocr_files += 1
+            ocr_seconds += (finished_at - previous).total_seconds()
+        previous = finished_at
+    other_files = finished.total_items - 1 - ocr_files
     return {
         "seconds": round(seconds, 2),
         "files": finished.total_items - 1,
@@ -169,6 +186,9 @@ async def run_once(
         "chunks_in_database": chunks,
         "chunks_charged": finished.units_used,
         "chunks_per_s": round(finished.units_used / seconds, 1),
+        "ocr_files": ocr_files,
+        "ocr_seconds": round(ocr_seconds, 1),
+        "files_per_s_without_ocr": round(other_files / (seconds - ocr_seconds), 2),
         # Each text the model embedded left one new cache entry.
         "texts_embedded": await _cache_entries(database) - embedded_before,
     }
