@@ -57,14 +57,15 @@ class _Graph:
         return name
 
     def op(self, op_type: str, *inputs: str, domain: str = "", **attrs: Any) -> str:
-        out = self.name(op_type.lower())
-        node = helper.make_node(op_type, list(inputs), [out], name=out, domain=domain, **attrs)
-        self.nodes.append(node)
+        (out,) = self.op_outputs(op_type, 1, *inputs, domain=domain, **attrs)
         return out
 
-    def op_outputs(self, op_type: str, count: int, *inputs: str, **attrs: Any) -> list[str]:
+    def op_outputs(
+        self, op_type: str, count: int, *inputs: str, domain: str = "", **attrs: Any
+    ) -> list[str]:
         outs = [self.name(op_type.lower()) for _ in range(count)]
-        self.nodes.append(helper.make_node(op_type, list(inputs), outs, name=outs[0], **attrs))
+        node = helper.make_node(op_type, list(inputs), outs, name=outs[0], domain=domain, **attrs)
+        self.nodes.append(node)
         return outs
 
     def linear(self, x: str, weight: Array, bias: Array, hint: str) -> str:
