@@ -27,7 +27,12 @@ from handwerkml.config import Settings
 from handwerkml.db.models import Document, DocumentChunk, StoredFile
 from handwerkml.db.upsert import dialect_insert
 from handwerkml.documents.chunking import Chunk, chunk_document
-from handwerkml.documents.extract import ExtractionError, ExtractOptions, extract
+from handwerkml.documents.extract import (
+    ExtractedDocument,
+    ExtractionError,
+    ExtractOptions,
+    extract,
+)
 from handwerkml.documents.keywords import index_text, tenant_term
 from handwerkml.documents.storage import FileStore
 from handwerkml.jobs.kinds import (
@@ -61,7 +66,8 @@ async def store_file(
     session: AsyncSession, settings: Settings, tenant_id: int, data: bytes, file_type: str
 ) -> str:
     """Keep the bytes once per tenant (by SHA-256) and record them; the digest."""
-    digest = file_store(settings).put(tenant_id, data)
+    # The write ends with an fsync, which can wait long on a disk that others write to.
+    digest = await asyncio.to_thread(file_store(settings).put, tenant_id, data)
     insert = dialect_insert(session, StoredFile).values(
         tenant_id=tenant_id, sha256=digest, size=len(data), file_type=file_type, created_at=utcnow()
     )
@@ -120,6 +126,8 @@ class Reading:
     """A file read, chunked and embedded: everything slow, done before any write."""
 
     chunks: list[Chunk]
+    # Each chunk's keyword form (documents/keywords.py), without the tenant's term.
+    keywords: list[str]
     prepared: Prepared
     page_count: int
     ocr_pages: int
@@ -131,21 +139,29 @@ async def read_document(
 ) -> Reading:
     """Extract, chunk and embed. No database writes: on SQLite the first write of
     the item takes the only write lock, which must not be held through OCR and
-    inference."""
+    inference. The CPU work runs off the event loop, which the process's requests
+    share with its job workers."""
     options = ExtractOptions(ocr_languages=settings.ocr_languages, ocr_dpi=settings.ocr_dpi)
+    collection = await index.active()
+    count_tokens = index.embedder(collection).token_counter()
+
+    def read() -> tuple[ExtractedDocument, list[Chunk], list[str]]:
+        extracted = extract(data, file_type, options)
+        chunks = chunk_document(
+            extracted.pages,
+            count_tokens=count_tokens,
+            size=settings.chunk_tokens,
+            overlap=settings.chunk_overlap_tokens,
+        )
+        return extracted, chunks, [index_text(chunk.embedding_text) for chunk in chunks]
+
     try:
-        extracted = await asyncio.to_thread(extract, data, file_type, options)
+        extracted, chunks, keywords = await asyncio.to_thread(read)
     except ExtractionError as error:
         raise ItemRejected(str(error)) from error
-    collection = await index.active()
-    chunks = chunk_document(
-        extracted.pages,
-        count_tokens=index.embedder(collection).token_counter(),
-        size=settings.chunk_tokens,
-        overlap=settings.chunk_overlap_tokens,
-    )
     return Reading(
         chunks=chunks,
+        keywords=keywords,
         # The heading path in front: "Leistungsverzeichnis > Erdarbeiten: Aushub …".
         prepared=await index.prepare([chunk.embedding_text for chunk in chunks]),
         page_count=len(extracted.pages),
@@ -176,10 +192,10 @@ async def store_reading(ctx: JobContext, document: Document, reading: Reading) -
             page_to=chunk.page_to,
             heading=chunk.heading,
             text=chunk.text,
-            keyword_text=f"{tenant_term(document.tenant_id)} {index_text(chunk.embedding_text)}",
+            keyword_text=f"{tenant_term(document.tenant_id)} {keywords}",
             token_count=chunk.tokens,
         )
-        for chunk in reading.chunks
+        for chunk, keywords in zip(reading.chunks, reading.keywords, strict=True)
     ]
     session.add_all(rows)
     await session.flush()
