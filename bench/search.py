@@ -5,6 +5,8 @@ Grows the chunks of a folder run (bench/ingest.py's corpus, ingested here) to
 noise (so the vectors spread like real ones around real ones, without embedding
 100k texts first), then starts `handwerkml serve` on that database and sends
 German queries one at a time over HTTP, query embedding included, in each mode.
+The first search finds the vector store short of the grown rows and rebuilds it
+from them, as after a restore.
 
 The new chunks' texts (what keyword search sees) come from `--corpus`:
 
@@ -137,7 +139,11 @@ def serve(env: dict[str, str]) -> Iterator[str]:
         yield base
     finally:
         server.terminate()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:  # a request still in flight holds it up
+            server.kill()
+            server.wait()
 
 
 class ZipfText:
@@ -228,7 +234,11 @@ async def grow(settings: Settings, tenant_id: int, target: int, seed: int, corpu
                             "meta": original.meta,
                             "revision": 1,
                             "deleted": False,
-                            "indexed": False,
+                            # As a restored database holds them: the server finds its
+                            # store short of the rows and rebuilds it in bulk. Written
+                            # pending instead, pgvector inserted them one by one into
+                            # its graph: over 15 minutes for 100k.
+                            "indexed": True,
                             "updated_at": utcnow(),
                         }
                     )
