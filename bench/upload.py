@@ -67,12 +67,12 @@ def pdf(serial: int) -> bytes:
     return factories.text_pdf([[line[:95] for line in page[:3]] for page in pages])
 
 
-def uploads(base: str, first: int, count: int) -> dict[str, float]:
+def uploads(base: str, serial_from: int, count: int) -> dict[str, float]:
     with httpx.Client(base_url=base, timeout=60) as client:
         token = client.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         timings = []
-        for serial in range(first, first + count):
+        for serial in range(serial_from, serial_from + count):
             files = {"files": (f"angebot-{serial}.pdf", pdf(serial), "application/pdf")}
             sent = time.perf_counter()
             response = client.post("/api/v1/documents", files=files, headers=headers)
