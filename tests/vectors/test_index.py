@@ -20,8 +20,8 @@ from handwerkml.embeddings.base import Embeddings
 from handwerkml.embeddings.cache import CacheMetrics, normalize_text, text_hash
 from handwerkml.jobs import service as jobs_service
 from handwerkml.kit.time import utcnow
-from handwerkml.vectors.base import SearchFilter
-from handwerkml.vectors.index import Prepared, Source, VectorIndex
+from handwerkml.vectors.base import SearchFilter, VectorStore
+from handwerkml.vectors.index import Collection, Prepared, Source, VectorIndex
 from tests.conftest import RunJobs
 
 TEXTS = {
@@ -114,6 +114,23 @@ async def test_lost_index_files_are_rebuilt_from_the_database(app: FastAPI, tena
         "project:2",
         "project:3",
     ]
+
+
+async def test_a_write_committed_while_the_store_opens_reaches_it(
+    app: FastAPI, tenant: Tenant
+) -> None:
+    index: VectorIndex = app.state.resources.vectors
+    catch_up = index._reconcile
+
+    async def catch_up_then_write(collection: Collection, store: VectorStore) -> None:
+        await catch_up(collection, store)
+        # Another request commits after the catch-up read the pending rows, before the
+        # store is open for all: its apply must not be lost.
+        await _write(index, tenant, [2], apply=True)
+
+    index._reconcile = catch_up_then_write  # type: ignore[method-assign]
+    await index.store(await index.active())
+    assert await _found(index, tenant, "Dusche") == ["project:2"]
 
 
 async def test_writes_while_open_reach_the_store_at_once(app: FastAPI, tenant: Tenant) -> None:

@@ -125,6 +125,8 @@ class VectorIndex:
         self._embedders: dict[str, CachedEmbeddings] = {}
         self._stores: dict[str, VectorStore] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        # Rows committed while their store was being opened (see apply).
+        self._missed: dict[str, set[int]] = {}
         # Rows a store holds but has not flushed: {collection: {row id: revision}}.
         self._unflushed: dict[str, dict[int, int]] = {}
         self._flushed_at: dict[str, float] = {}
@@ -225,6 +227,9 @@ class VectorIndex:
                 store = await open_store(self.settings, self.database, collection.space)
                 await self._reconcile(collection, store)
                 self._stores[collection.name] = store
+                missed = self._missed.pop(collection.name, None)
+                if missed:
+                    await self._sync(collection.name, store, VectorRecord.id.in_(missed))
         return store
 
     def _lock(self, name: str) -> asyncio.Lock:
@@ -330,6 +335,10 @@ class VectorIndex:
         for name, row_ids in written.rows.items():
             store = self._stores.get(name)
             if store is None:
+                if self._lock(name).locked():
+                    # Being opened: its catch-up may have read the pending rows before
+                    # these were committed, so it takes them once it is open.
+                    self._missed.setdefault(name, set()).update(row_ids)
                 continue  # opened later, it catches up with these rows then
             try:
                 async with self._lock(name):
