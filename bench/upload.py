@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import importlib.util
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -63,7 +64,7 @@ search_bench = _search_bench()
 
 
 def pdf(serial: int) -> bytes:
-    pages = search_bench.ingest_bench._pages(search_bench.random.Random(serial), serial, 20)
+    pages = search_bench.ingest_bench._pages(random.Random(serial), serial, 20)
     return factories.text_pdf([[line[:95] for line in page[:3]] for page in pages])
 
 
